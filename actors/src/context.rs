@@ -1,0 +1,55 @@
+//! What every actor of one service instance shares.
+
+use std::time::Duration;
+
+use crate::clock::Clock;
+use crate::registry::Registry;
+use crate::store::Store;
+
+/// Tunables of delivery and the pool, from configuration.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// How long an undelivered message stays deliverable to `wait` (older codes are stale).
+    pub inbox_retention: Duration,
+    /// How long a claimed (long-poll) message stays invisible before it is offered again.
+    pub claim_lease: Duration,
+    /// How long a released number is kept from other passports.
+    pub quarantine: Duration,
+    /// Buy numbers when the pool is exhausted.
+    pub auto_provision: bool,
+    /// Cap on pool size for billable providers.
+    pub max_numbers: u32,
+    /// Cap on purchases per rolling hour for billable providers.
+    pub max_provisions_per_hour: u32,
+    /// Country and area code to search when buying.
+    pub search: crate::provider::SearchQuery,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            inbox_retention: Duration::from_secs(300),
+            claim_lease: Duration::from_secs(30),
+            quarantine: Duration::from_secs(600),
+            auto_provision: true,
+            max_numbers: 20,
+            max_provisions_per_hour: 5,
+            search: crate::provider::SearchQuery {
+                country: "US".into(),
+                area_code: None,
+            },
+        }
+    }
+}
+
+/// Shared state of one service: store, clock, actor map and settings.
+pub struct Context {
+    /// The durable store (reads direct, writes through the group-commit writer).
+    pub store: Store,
+    /// Time source that follows tokio's (pausable) clock.
+    pub clock: Clock,
+    /// Live number actors of this service.
+    pub registry: Registry,
+    /// Tunables.
+    pub settings: Settings,
+}

@@ -1,0 +1,98 @@
+//! Types of the delivery protocol between callers and number actors.
+
+use std::time::Duration;
+
+use crate::clock::Millis;
+use crate::record::{Filter, SmsRecord};
+
+/// Who may receive a number's messages right now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Owner {
+    /// Not assigned (free, quarantined or not a pool number): only unattributed messages.
+    Nobody,
+    /// Assigned: messages attributed to `passport` that arrived since `since`.
+    Passport { passport: String, since: Millis },
+}
+
+impl Owner {
+    /// Whether `sms` belongs to this owner's current assignment.
+    pub fn owns(&self, sms: &SmsRecord) -> bool {
+        match self {
+            Owner::Nobody => sms.passport.is_none(),
+            Owner::Passport { passport, since } => {
+                sms.passport.as_deref() == Some(passport) && sms.received_at >= *since
+            }
+        }
+    }
+
+    /// Start of the assignment (0 when nobody holds the number).
+    pub fn since(&self) -> Millis {
+        match self {
+            Owner::Nobody => 0,
+            Owner::Passport { since, .. } => *since,
+        }
+    }
+}
+
+/// A request to receive the next matching message.
+#[derive(Clone, Debug)]
+pub struct WaitRequest {
+    /// Caller-chosen id, used to cancel.
+    pub id: u64,
+    /// Conditions on the message.
+    pub filter: Filter,
+    /// How long to wait before failing with [`WaitError::Timeout`].
+    pub timeout: Duration,
+    /// `Some(lease)`: claim the message instead of marking it delivered; it must be
+    /// acknowledged within the lease or it is offered again (at-least-once).
+    pub lease: Option<Duration>,
+}
+
+/// A message handed to a waiter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Delivered {
+    /// The message (with `retrieved_at` set unless claimed).
+    pub sms: SmsRecord,
+    /// The claim to acknowledge, for leased waits.
+    pub claim: Option<Claim>,
+}
+
+/// A lease on a message given to a long-poll waiter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Claim {
+    /// Opaque id the acknowledgement must carry.
+    pub id: String,
+    /// When the message is offered again unless acknowledged.
+    pub expires_at: Millis,
+}
+
+/// Why a wait ended without a message. Display texts are what agents see.
+#[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
+pub enum WaitError {
+    /// Nothing matching arrived in time.
+    #[error("Wait for SMS failed: Timed out waiting for SMS to {0}")]
+    Timeout(String),
+    /// The number was released (or reassigned) while waiting.
+    #[error("Wait for SMS failed: {0} was released while waiting")]
+    Released(String),
+    /// The service is shutting down.
+    #[error("Wait for SMS failed: the service is shutting down")]
+    Shutdown,
+    /// The store could not record the delivery; the message stays undelivered.
+    #[error("Wait for SMS failed: could not record the delivery: {0}")]
+    Store(String),
+}
+
+/// Why an acknowledgement failed.
+#[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
+pub enum AckError {
+    /// No live claim with that id: it expired (the message was offered again) or never existed.
+    #[error("no active claim {claim_id} on message {sms_id}: it expired or was never made")]
+    UnknownClaim { sms_id: String, claim_id: String },
+    /// The store could not record it.
+    #[error("could not record the acknowledgement: {0}")]
+    Store(String),
+    /// The service is shutting down.
+    #[error("the service is shutting down")]
+    Shutdown,
+}

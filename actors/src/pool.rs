@@ -1,0 +1,346 @@
+//! PoolActor: the number pool and supervisor of the number actors.
+//!
+//! It owns passport → number assignments, free and quarantined numbers and
+//! provisioning, and spawns (linked) the NumberActor of a number when one is needed.
+//! State changes are applied in memory at once, so later requests see them; the reply
+//! waits for the durable write in a spawned task, never inside `handle`. A purchase runs
+//! in a task too, so other passports are answered while it is in flight.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
+
+use crate::clock::Millis;
+use crate::context::Context;
+use crate::delivery::Owner;
+use crate::number::{NumberActor, NumberArgs, NumberMsg};
+use crate::pool_state::{Assignment, NumberInfo, PoolError, PoolState};
+use crate::provider::{self, NumberProvider, OwnedNumber, ProviderError};
+use crate::record::{NumberRecord, NumberState};
+use crate::writer::WriteOp;
+
+type Reply<T> = RpcReplyPort<Result<T, PoolError>>;
+
+/// Messages the pool handles.
+pub enum PoolMsg {
+    /// The passport's number, assigning (or buying) one if it has none.
+    Assign {
+        passport: String,
+        reply: Reply<Assignment>,
+    },
+    /// Put the passport's number into quarantine.
+    Release {
+        passport: String,
+        reply: Reply<Assignment>,
+    },
+    /// Every pool number.
+    List(RpcReplyPort<Vec<NumberInfo>>),
+    /// One number's record, if it is in the pool.
+    Lookup(String, RpcReplyPort<Option<NumberRecord>>),
+    /// The number's live actor, spawning it if needed.
+    Activate(String, Reply<ActorRef<NumberMsg>>),
+    /// A purchase finished.
+    Provisioned(Result<OwnedNumber, ProviderError>),
+}
+
+/// Startup arguments.
+pub struct PoolArgs {
+    /// Shared service state.
+    pub ctx: Arc<Context>,
+    /// Where numbers are bought.
+    pub provider: Arc<dyn NumberProvider>,
+    /// Numbers from configuration, added to the pool if new.
+    pub configured: Vec<String>,
+}
+
+/// The actor (stateless; its state is [`Pool`]).
+pub struct PoolActor;
+
+/// The pool actor's state.
+pub struct Pool {
+    ctx: Arc<Context>,
+    provider: Arc<dyn NumberProvider>,
+    state: PoolState,
+    /// Passports waiting for a purchase, oldest first, with every reply owed to each.
+    pending: VecDeque<(String, Vec<Reply<Assignment>>)>,
+    in_flight: usize,
+    /// Times of recent purchases, for the hourly cap.
+    purchases: VecDeque<Millis>,
+    /// Number of each linked child actor, by actor id.
+    children: HashMap<ractor::ActorId, String>,
+}
+
+impl Actor for PoolActor {
+    type Msg = PoolMsg;
+    type State = Pool;
+    type Arguments = PoolArgs;
+
+    async fn pre_start(
+        &self,
+        _myself: ActorRef<PoolMsg>,
+        args: PoolArgs,
+    ) -> Result<Pool, ActorProcessingErr> {
+        let PoolArgs {
+            ctx,
+            provider,
+            configured,
+        } = args;
+        let mut state = PoolState::restore(ctx.store.numbers()?);
+        let now = ctx.clock.now_ms();
+        for number in configured {
+            if let Some(record) = state.add(&number, false, now) {
+                ctx.store
+                    .write(WriteOp::PutNumber { number, record })
+                    .await?;
+            }
+        }
+        tracing::info!("Initialized with {} phone numbers", state.len());
+        Ok(Pool {
+            ctx,
+            provider,
+            state,
+            pending: VecDeque::new(),
+            in_flight: 0,
+            purchases: VecDeque::new(),
+            children: HashMap::new(),
+        })
+    }
+
+    async fn handle(
+        &self,
+        myself: ActorRef<PoolMsg>,
+        msg: PoolMsg,
+        pool: &mut Pool,
+    ) -> Result<(), ActorProcessingErr> {
+        match msg {
+            PoolMsg::Assign { passport, reply } => pool.assign(&myself, passport, reply),
+            PoolMsg::Release { passport, reply } => pool.release(passport, reply),
+            PoolMsg::List(reply) => {
+                let _ = reply.send(pool.state.list());
+            }
+            PoolMsg::Lookup(number, reply) => {
+                let _ = reply.send(pool.state.record(&number).cloned());
+            }
+            PoolMsg::Activate(number, reply) => {
+                let _ = reply.send(pool.activate(&myself, &number).await);
+            }
+            PoolMsg::Provisioned(result) => pool.provisioned(result),
+        }
+        Ok(())
+    }
+
+    async fn handle_supervisor_evt(
+        &self,
+        myself: ActorRef<PoolMsg>,
+        evt: SupervisionEvent,
+        pool: &mut Pool,
+    ) -> Result<(), ActorProcessingErr> {
+        match evt {
+            SupervisionEvent::ActorTerminated(cell, _, _) => {
+                pool.children.remove(&cell.get_id());
+            }
+            SupervisionEvent::ActorFailed(cell, err) => {
+                if let Some(number) = pool.children.remove(&cell.get_id()) {
+                    tracing::error!(%number, error = %err, "number actor failed; respawning from the store");
+                    if let Err(e) = pool.activate(&myself, &number).await {
+                        tracing::error!(%number, error = %e, "respawn failed");
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+impl Pool {
+    fn assign(&mut self, myself: &ActorRef<PoolMsg>, passport: String, reply: Reply<Assignment>) {
+        if let Err(e) = crate::pool_state::check_passport(&passport) {
+            let _ = reply.send(Err(e));
+            return;
+        }
+        let now = self.ctx.clock.now_ms();
+        match self.state.assign(&passport, now) {
+            Some((assignment, None)) => {
+                let _ = reply.send(Ok(assignment));
+            }
+            Some((assignment, Some(record))) => {
+                tracing::info!(
+                    "Assigned {} to passport {}",
+                    assignment.phone_number,
+                    passport
+                );
+                self.commit(assignment, record, reply);
+            }
+            None => self.enqueue(myself, passport, reply, now),
+        }
+    }
+
+    fn release(&mut self, passport: String, reply: Reply<Assignment>) {
+        let now = self.ctx.clock.now_ms();
+        let until = now + self.ctx.settings.quarantine.as_millis() as u64;
+        match self.state.release(&passport, until) {
+            Some((assignment, record)) => {
+                tracing::info!(
+                    "Released {} from passport {}",
+                    assignment.phone_number,
+                    passport
+                );
+                self.commit(assignment, record, reply);
+            }
+            None => {
+                let _ = reply.send(Err(PoolError::NotAssigned(passport)));
+            }
+        }
+    }
+
+    /// Tells the live actor, persists `record`, then replies.
+    fn commit(&mut self, assignment: Assignment, record: NumberRecord, reply: Reply<Assignment>) {
+        let number = assignment.phone_number.clone();
+        if let Some(actor) = self.ctx.registry.get(&number) {
+            let _ = actor.cast(NumberMsg::SetOwner(owner_of(&record)));
+        }
+        let store = self.ctx.store.clone();
+        tokio::spawn(async move {
+            let result = store.write(WriteOp::PutNumber { number, record }).await;
+            let _ = reply.send(
+                result
+                    .map(|_| assignment)
+                    .map_err(|e| PoolError::Store(e.to_string())),
+            );
+        });
+    }
+
+    fn enqueue(
+        &mut self,
+        myself: &ActorRef<PoolMsg>,
+        passport: String,
+        reply: Reply<Assignment>,
+        now: Millis,
+    ) {
+        if let Some((_, replies)) = self.pending.iter_mut().find(|(p, _)| *p == passport) {
+            replies.push(reply);
+            return;
+        }
+        if let Err(e) = self.may_buy(now) {
+            let _ = reply.send(Err(e));
+            return;
+        }
+        self.pending.push_back((passport, vec![reply]));
+        if self.in_flight < self.pending.len() {
+            self.in_flight += 1;
+            self.purchases.push_back(now);
+            let (provider, query, myself) = (
+                self.provider.clone(),
+                self.ctx.settings.search.clone(),
+                myself.clone(),
+            );
+            tokio::spawn(async move {
+                let result = provider::provision(provider.as_ref(), &query).await;
+                let _ = myself.cast(PoolMsg::Provisioned(result));
+            });
+        }
+    }
+
+    /// Whether one more purchase is allowed now.
+    fn may_buy(&mut self, now: Millis) -> Result<(), PoolError> {
+        let s = &self.ctx.settings;
+        if !s.auto_provision {
+            return Err(PoolError::Exhausted);
+        }
+        if !self.provider.billable() {
+            return Ok(());
+        }
+        let hour_ago = now.saturating_sub(3_600_000);
+        while self.purchases.front().is_some_and(|t| *t < hour_ago) {
+            self.purchases.pop_front();
+        }
+        let planned = self.state.len() + self.in_flight;
+        if planned >= s.max_numbers as usize {
+            return Err(PoolError::MaxNumbers(s.max_numbers));
+        }
+        if self.purchases.len() >= s.max_provisions_per_hour as usize {
+            return Err(PoolError::MaxPerHour(s.max_provisions_per_hour));
+        }
+        Ok(())
+    }
+
+    fn provisioned(&mut self, result: Result<OwnedNumber, ProviderError>) {
+        self.in_flight -= 1;
+        let now = self.ctx.clock.now_ms();
+        match result {
+            Ok(owned) => {
+                tracing::info!(number = %owned.phone_number, provider = self.provider.name(), "Provisioned {}", owned.phone_number);
+                if let Some(record) = self.state.add(&owned.phone_number, true, now) {
+                    let (store, number) = (self.ctx.store.clone(), owned.phone_number.clone());
+                    tokio::spawn(async move {
+                        store.write(WriteOp::PutNumber { number, record }).await
+                    });
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "provisioning failed");
+                if let Some((_, replies)) = self.pending.pop_front() {
+                    for r in replies {
+                        let _ = r.send(Err(PoolError::Provider(e.clone())));
+                    }
+                }
+            }
+        }
+        // Serve waiting passports from whatever is free now (the new number included).
+        while let Some((passport, replies)) = self.pending.pop_front() {
+            match self.state.assign(&passport, now) {
+                Some((assignment, record)) => {
+                    let mut replies = replies.into_iter();
+                    let first = replies.next().expect("at least one reply");
+                    let rest: Vec<_> = replies.collect();
+                    let a = assignment.clone();
+                    match record {
+                        Some(record) => self.commit(assignment, record, first),
+                        None => drop(first.send(Ok(assignment))),
+                    }
+                    for r in rest {
+                        let _ = r.send(Ok(a.clone()));
+                    }
+                }
+                None => {
+                    self.pending.push_front((passport, replies));
+                    break;
+                }
+            }
+        }
+    }
+
+    async fn activate(
+        &mut self,
+        myself: &ActorRef<PoolMsg>,
+        number: &str,
+    ) -> Result<ActorRef<NumberMsg>, PoolError> {
+        if let Some(actor) = self.ctx.registry.get(number) {
+            return Ok(actor);
+        }
+        let owner = self.state.record(number).map_or(Owner::Nobody, owner_of);
+        let args = NumberArgs {
+            number: number.to_owned(),
+            owner,
+            ctx: self.ctx.clone(),
+        };
+        let (actor, _) = Actor::spawn_linked(None, NumberActor, args, myself.get_cell())
+            .await
+            .map_err(|e| PoolError::Spawn(e.to_string()))?;
+        self.children.insert(actor.get_id(), number.to_owned());
+        Ok(actor)
+    }
+}
+
+/// Who may receive the number's messages, from its record.
+pub fn owner_of(record: &NumberRecord) -> Owner {
+    match &record.state {
+        NumberState::Assigned { passport, since } => Owner::Passport {
+            passport: passport.clone(),
+            since: *since,
+        },
+        _ => Owner::Nobody,
+    }
+}

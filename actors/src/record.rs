@@ -1,0 +1,116 @@
+//! Records kept in the store and the filters waits use.
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Millis;
+
+/// One inbound SMS, as stored. Field names follow the original `sms_notifications` table.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SmsRecord {
+    /// Provider message id (Twilio `MessageSid`); the idempotency key.
+    pub sms_id: String,
+    /// The receiving number (`To`), E.164.
+    pub phone_number: String,
+    /// The sender (`From`): E.164, short code or alphanumeric id.
+    pub sender: String,
+    /// Message text.
+    pub body: String,
+    /// When the message reached us.
+    pub received_at: Millis,
+    /// When the webhook was accepted (equal to `received_at` for webhooks, later for
+    /// messages backfilled by reconciliation).
+    pub notified_at: Millis,
+    /// When the message was delivered to an agent; `None` while undelivered.
+    pub retrieved_at: Option<Millis>,
+    /// The passport that owned the number when the message arrived (the previous owner
+    /// during quarantine); `None` for a number nobody held.
+    pub passport: Option<String>,
+    /// Every other form parameter the provider sent, kept verbatim.
+    pub extra: Vec<(String, String)>,
+}
+
+/// An inbound SMS before it is stored: what a webhook or reconciliation hands in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InboundSms {
+    /// Provider message id.
+    pub sms_id: String,
+    /// Receiving number.
+    pub to: String,
+    /// Sender.
+    pub from: String,
+    /// Message text.
+    pub body: String,
+    /// Remaining provider parameters.
+    pub extra: Vec<(String, String)>,
+}
+
+/// Where a number stands in the pool.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NumberState {
+    /// Available for assignment since the given time.
+    Free { since: Millis },
+    /// Held by a passport since the given time.
+    Assigned { passport: String, since: Millis },
+    /// Released by `passport`; not reassigned to anyone else before `until`.
+    Quarantined {
+        passport: String,
+        since: Millis,
+        until: Millis,
+    },
+}
+
+/// A pool number as stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NumberRecord {
+    /// Order in which the number joined the pool; free numbers are handed out lowest first.
+    pub seq: u64,
+    /// Whether the service bought it (and may give it back) or it came from configuration.
+    pub provisioned: bool,
+    /// Assignment state.
+    pub state: NumberState,
+}
+
+impl NumberRecord {
+    /// The passport messages to this number are attributed to: the holder, or the
+    /// previous holder while the number is in quarantine.
+    pub fn attributed_passport(&self) -> Option<&str> {
+        match &self.state {
+            NumberState::Free { .. } => None,
+            NumberState::Assigned { passport, .. } | NumberState::Quarantined { passport, .. } => {
+                Some(passport)
+            }
+        }
+    }
+}
+
+/// Optional conditions a waiter puts on the message it wants.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Exact sender.
+    pub from: Option<String>,
+    /// Case-insensitive substring of the body (stored lower-cased).
+    pub contains: Option<String>,
+    /// Only messages received at or after this time.
+    pub since: Option<Millis>,
+}
+
+impl Filter {
+    /// Builds a filter, lower-casing `contains` once.
+    pub fn new(from: Option<String>, contains: Option<String>, since: Option<Millis>) -> Self {
+        Filter {
+            from,
+            contains: contains.map(|c| c.to_lowercase()),
+            since,
+        }
+    }
+
+    /// Whether `sms` satisfies every condition.
+    pub fn matches(&self, sms: &SmsRecord) -> bool {
+        self.from.as_deref().is_none_or(|f| f == sms.sender)
+            && self.since.is_none_or(|s| sms.received_at >= s)
+            && self
+                .contains
+                .as_deref()
+                .is_none_or(|c| sms.body.to_lowercase().contains(c))
+    }
+}

@@ -1,0 +1,358 @@
+//! [`Service`]: the running actor system and store, behind typed methods.
+//!
+//! `serve`, embedded `mcp` and tests all start one with [`Service::start`] and stop it
+//! with [`Service::shutdown`]. Callers never see actor messages.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use ractor::rpc::CallResult;
+use ractor::{Actor, ActorRef};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::clock::{Clock, Millis};
+use crate::context::{Context, Settings};
+use crate::delivery::{AckError, Delivered, WaitError, WaitRequest};
+use crate::number::NumberMsg;
+use crate::pool::{PoolActor, PoolArgs, PoolMsg};
+use crate::pool_state::{Assignment, NumberInfo, PoolError};
+use crate::provider::NumberProvider;
+use crate::record::{Filter, InboundSms, NumberRecord, SmsRecord};
+use crate::registry::Registry;
+use crate::store::{HistoryScope, Page, Store, StoreError};
+use crate::writer::{WriteOp, WriteOutcome};
+
+/// Everything needed to start a service besides its store and provider.
+pub struct ServiceConfig {
+    /// Delivery and pool tunables.
+    pub settings: Settings,
+    /// Pool numbers from configuration.
+    pub numbers: Vec<String>,
+    /// How long history is kept.
+    pub history_retention: Duration,
+    /// How often the purge runs.
+    pub purge_interval: Duration,
+}
+
+/// Startup failures.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The store could not be opened.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The pool actor did not start.
+    #[error("could not start the pool: {0}")]
+    Pool(String),
+}
+
+/// Result of ingesting a message.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Ingested {
+    /// New and durable.
+    Stored(SmsRecord),
+    /// Already stored under this id (a provider retry): nothing changed.
+    Duplicate(SmsRecord),
+}
+
+/// A running AgentPass SMS core. Cheap to share behind an `Arc`.
+pub struct Service {
+    ctx: Arc<Context>,
+    pool: ActorRef<PoolMsg>,
+    pool_task: std::sync::Mutex<Option<JoinHandle<()>>>,
+    purge: JoinHandle<()>,
+    next_wait: AtomicU64,
+}
+
+/// How many times a call is re-sent to a number actor that stopped under it.
+const MAX_ATTEMPTS: usize = 8;
+
+impl Service {
+    /// Restores the pool from `store` and starts the actors. The caller opens the store
+    /// first (before binding any port), so a second process on the same data directory
+    /// fails early with [`StoreError::Locked`].
+    pub async fn start(
+        store: Store,
+        config: ServiceConfig,
+        provider: Arc<dyn NumberProvider>,
+    ) -> Result<Service, StartError> {
+        let ctx = Arc::new(Context {
+            store,
+            clock: Clock::new(),
+            registry: Registry::default(),
+            settings: config.settings,
+        });
+        let args = PoolArgs {
+            ctx: ctx.clone(),
+            provider,
+            configured: config.numbers,
+        };
+        let (pool, pool_task) = Actor::spawn(None, PoolActor, args).await.map_err(|e| {
+            ctx.store.close();
+            StartError::Pool(e.to_string())
+        })?;
+        let purge = tokio::spawn(purge_loop(
+            ctx.clone(),
+            config.history_retention,
+            config.purge_interval,
+        ));
+        Ok(Service {
+            ctx,
+            pool,
+            pool_task: std::sync::Mutex::new(Some(pool_task)),
+            purge,
+            next_wait: AtomicU64::new(1),
+        })
+    }
+
+    /// The store (for reads such as history).
+    pub fn store(&self) -> &Store {
+        &self.ctx.store
+    }
+
+    /// The service clock.
+    pub fn clock(&self) -> Clock {
+        self.ctx.clock
+    }
+
+    /// The live actor map (for diagnostics and tests).
+    pub fn registry(&self) -> &Registry {
+        &self.ctx.registry
+    }
+
+    /// The passport's number (sticky), assigning or buying one if needed.
+    pub async fn assign(&self, passport: &str) -> Result<Assignment, PoolError> {
+        let passport = passport.to_owned();
+        self.pool_call(|reply| PoolMsg::Assign { passport, reply })
+            .await?
+    }
+
+    /// Releases the passport's number into quarantine.
+    pub async fn release(&self, passport: &str) -> Result<Assignment, PoolError> {
+        let passport = passport.to_owned();
+        self.pool_call(|reply| PoolMsg::Release { passport, reply })
+            .await?
+    }
+
+    /// Every pool number.
+    pub async fn numbers(&self) -> Result<Vec<NumberInfo>, PoolError> {
+        self.pool_call(PoolMsg::List).await
+    }
+
+    /// The pool record of `number`, if it is a pool number.
+    pub async fn lookup(&self, number: &str) -> Result<Option<NumberRecord>, PoolError> {
+        let number = number.to_owned();
+        self.pool_call(|reply| PoolMsg::Lookup(number, reply)).await
+    }
+
+    /// Stores an inbound message durably (idempotent on its id), then tells the number's
+    /// actor if it has one. When this returns `Ok`, the message survives a crash.
+    pub async fn ingest(&self, sms: InboundSms) -> Result<Ingested, StoreError> {
+        let now = self.ctx.clock.now_ms();
+        self.ingest_at(sms, now).await
+    }
+
+    /// [`ingest`](Self::ingest) with an explicit receive time (reconciliation backfill).
+    pub async fn ingest_at(
+        &self,
+        sms: InboundSms,
+        received_at: Millis,
+    ) -> Result<Ingested, StoreError> {
+        let record = SmsRecord {
+            sms_id: sms.sms_id,
+            phone_number: sms.to,
+            sender: sms.from,
+            body: sms.body,
+            received_at,
+            notified_at: self.ctx.clock.now_ms(),
+            retrieved_at: None,
+            passport: None,
+            extra: sms.extra,
+        };
+        match self.ctx.store.write(WriteOp::InsertSms(record)).await? {
+            WriteOutcome::Inserted(record) => {
+                if let Some(actor) = self.ctx.registry.get(&record.phone_number) {
+                    let _ = actor.cast(NumberMsg::Arrived(record.clone()));
+                }
+                Ok(Ingested::Stored(record))
+            }
+            WriteOutcome::Duplicate(record) => Ok(Ingested::Duplicate(record)),
+            other => unreachable!("insert answered {other:?}"),
+        }
+    }
+
+    /// Waits for the next matching undelivered message to `number` (see §6). With
+    /// `lease`, the message is claimed and must be acknowledged with [`ack`](Self::ack).
+    /// Dropping the future cancels the wait without using a message up.
+    pub async fn wait(
+        &self,
+        number: &str,
+        filter: Filter,
+        timeout: Duration,
+        lease: Option<Duration>,
+    ) -> Result<Delivered, WaitError> {
+        let id = self.next_wait.fetch_add(1, Ordering::Relaxed);
+        let deadline = tokio::time::Instant::now() + timeout;
+        for _ in 0..MAX_ATTEMPTS {
+            let actor = self
+                .activate(number)
+                .await
+                .map_err(|_| WaitError::Shutdown)?;
+            let (tx, rx) = oneshot::channel();
+            let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let req = WaitRequest {
+                id,
+                filter: filter.clone(),
+                timeout: remaining,
+                lease,
+            };
+            if actor.cast(NumberMsg::Wait(req, tx)).is_err() {
+                continue;
+            }
+            let mut guard = CancelGuard {
+                actor: Some(actor),
+                id,
+            };
+            let result = rx.await;
+            guard.actor = None;
+            match result {
+                Ok(result) => return result,
+                // The actor stopped without answering (it failed or went idle under us):
+                // the store still has everything; ask its successor.
+                Err(_) => tokio::task::yield_now().await,
+            }
+        }
+        Err(WaitError::Timeout(number.to_owned()))
+    }
+
+    /// Acknowledges a claimed message: it is recorded as delivered.
+    pub async fn ack(
+        &self,
+        number: &str,
+        sms_id: &str,
+        claim_id: &str,
+    ) -> Result<SmsRecord, AckError> {
+        for _ in 0..MAX_ATTEMPTS {
+            let actor = self
+                .activate(number)
+                .await
+                .map_err(|_| AckError::Shutdown)?;
+            let (sms_id, claim_id) = (sms_id.to_owned(), claim_id.to_owned());
+            match actor
+                .call(
+                    |reply| NumberMsg::Ack {
+                        sms_id,
+                        claim_id,
+                        reply,
+                    },
+                    None,
+                )
+                .await
+            {
+                Ok(CallResult::Success(result)) => return result,
+                _ => tokio::task::yield_now().await,
+            }
+        }
+        Err(AckError::Shutdown)
+    }
+
+    /// Delivers, at once, every undelivered message of the number's current owner (the
+    /// seed poll route), marking them retrieved.
+    pub async fn drain(&self, number: &str) -> Result<Vec<SmsRecord>, StoreError> {
+        for _ in 0..MAX_ATTEMPTS {
+            let actor = self
+                .activate(number)
+                .await
+                .map_err(|_| StoreError::Closed)?;
+            match actor.call(NumberMsg::Drain, None).await {
+                Ok(CallResult::Success(result)) => return result,
+                _ => tokio::task::yield_now().await,
+            }
+        }
+        Err(StoreError::Closed)
+    }
+
+    /// A page of history (newest first) of a number or a passport.
+    pub fn history(
+        &self,
+        scope: HistoryScope<'_>,
+        cursor: Option<&str>,
+        limit: usize,
+        keep: impl Fn(&SmsRecord) -> bool,
+    ) -> Result<Page, StoreError> {
+        self.ctx.store.history(scope, cursor, limit.max(1), keep)
+    }
+
+    /// Stops every actor (waiters get [`WaitError::Shutdown`]), then flushes and closes the store.
+    pub async fn shutdown(&self) {
+        self.purge.abort();
+        self.pool
+            .stop_children_and_wait(Some("shutdown".into()), Some(Duration::from_secs(5)))
+            .await;
+        self.pool.stop(Some("shutdown".into()));
+        let task = self.pool_task.lock().expect("pool task lock").take();
+        if let Some(task) = task {
+            let _ = task.await;
+        }
+        let store = self.ctx.store.clone();
+        let _ = tokio::task::spawn_blocking(move || store.close()).await;
+    }
+
+    async fn activate(&self, number: &str) -> Result<ActorRef<NumberMsg>, PoolError> {
+        if let Some(actor) = self.ctx.registry.get(number) {
+            return Ok(actor);
+        }
+        let number = number.to_owned();
+        self.pool_call(|reply| PoolMsg::Activate(number, reply))
+            .await?
+    }
+
+    async fn pool_call<T, F>(&self, msg: F) -> Result<T, PoolError>
+    where
+        T: Send + 'static,
+        F: FnOnce(ractor::RpcReplyPort<T>) -> PoolMsg,
+    {
+        match self.pool.call(msg, None).await {
+            Ok(CallResult::Success(value)) => Ok(value),
+            _ => Err(PoolError::Shutdown),
+        }
+    }
+}
+
+/// Cancels a pending wait when the caller's future is dropped.
+struct CancelGuard {
+    actor: Option<ActorRef<NumberMsg>>,
+    id: u64,
+}
+
+impl Drop for CancelGuard {
+    fn drop(&mut self) {
+        if let Some(actor) = self.actor.take() {
+            let _ = actor.cast(NumberMsg::CancelWait(self.id));
+        }
+    }
+}
+
+/// Deletes history older than the retention, every `interval`.
+async fn purge_loop(ctx: Arc<Context>, retention: Duration, interval: Duration) {
+    let mut tick = tokio::time::interval(interval);
+    loop {
+        tick.tick().await;
+        let before = ctx
+            .clock
+            .now_ms()
+            .saturating_sub(retention.as_millis() as u64);
+        loop {
+            match ctx.store.write(WriteOp::Purge { before, max: 1000 }).await {
+                Ok(WriteOutcome::Purged(n)) if n == 1000 => continue,
+                Ok(WriteOutcome::Purged(n)) if n > 0 => {
+                    tracing::info!(purged = n, "purged old messages")
+                }
+                Err(e) => tracing::warn!(error = %e, "history purge failed"),
+                _ => {}
+            }
+            break;
+        }
+    }
+}
