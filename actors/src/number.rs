@@ -298,12 +298,12 @@ impl Inbox {
         self.reserved.insert(sms.sms_id.clone());
         let (store, myself) = (self.ctx.store.clone(), myself.clone());
         let at = self.ctx.clock.now_ms();
+        let written = store.write(WriteOp::SetRetrieved {
+            sms_id: sms.sms_id.clone(),
+            at: Some(at),
+        });
         tokio::spawn(async move {
-            let op = WriteOp::SetRetrieved {
-                sms_id: sms.sms_id.clone(),
-                at: Some(at),
-            };
-            if let Err(e) = store.write(op).await {
+            if let Err(e) = written.await {
                 let _ = waiter.reply.send(Err(WaitError::Store(e.to_string())));
                 let _ = myself.cast(NumberMsg::Returned(sms));
                 return;
@@ -354,14 +354,14 @@ impl Inbox {
         leased.timer.abort();
         let leased = self.claims.remove(&sms_id).expect("checked");
         self.reserved.insert(sms_id.clone());
-        let (store, myself) = (self.ctx.store.clone(), myself.clone());
+        let myself = myself.clone();
         let at = self.ctx.clock.now_ms();
+        let written = self.ctx.store.write(WriteOp::SetRetrieved {
+            sms_id: sms_id.clone(),
+            at: Some(at),
+        });
         tokio::spawn(async move {
-            let op = WriteOp::SetRetrieved {
-                sms_id: sms_id.clone(),
-                at: Some(at),
-            };
-            match store.write(op).await {
+            match written.await {
                 Ok(_) => {
                     let _ = reply.send(Ok(SmsRecord {
                         retrieved_at: Some(at),
@@ -395,14 +395,14 @@ impl Inbox {
         let ids: Vec<String> = taken.iter().map(|m| m.sms_id.clone()).collect();
         self.messages.retain(|m| !ids.contains(&m.sms_id));
         self.reserved.extend(ids.iter().cloned());
-        let (store, myself) = (self.ctx.store.clone(), myself.clone());
+        let myself = myself.clone();
         let at = self.ctx.clock.now_ms();
+        let written = self.ctx.store.write(WriteOp::SetRetrievedMany {
+            sms_ids: ids.clone(),
+            at,
+        });
         tokio::spawn(async move {
-            let op = WriteOp::SetRetrievedMany {
-                sms_ids: ids.clone(),
-                at,
-            };
-            match store.write(op).await {
+            match written.await {
                 Ok(_) => {
                     let taken = taken.into_iter().map(|m| SmsRecord {
                         retrieved_at: Some(at),

@@ -201,9 +201,9 @@ impl Pool {
         if let Some(actor) = self.ctx.registry.get(&number) {
             let _ = actor.cast(NumberMsg::SetOwner(owner_of(&record)));
         }
-        let store = self.ctx.store.clone();
+        let written = self.ctx.store.write(WriteOp::PutNumber { number, record });
         tokio::spawn(async move {
-            let result = store.write(WriteOp::PutNumber { number, record }).await;
+            let result = written.await;
             let _ = reply.send(
                 result
                     .map(|_| assignment)
@@ -273,10 +273,9 @@ impl Pool {
             Ok(owned) => {
                 tracing::info!(number = %owned.phone_number, provider = self.provider.name(), "Provisioned {}", owned.phone_number);
                 if let Some(record) = self.state.add(&owned.phone_number, true, now) {
-                    let (store, number) = (self.ctx.store.clone(), owned.phone_number.clone());
-                    tokio::spawn(async move {
-                        store.write(WriteOp::PutNumber { number, record }).await
-                    });
+                    let number = owned.phone_number.clone();
+                    // Queued now: applied before the assignment written just below.
+                    drop(self.ctx.store.write(WriteOp::PutNumber { number, record }));
                 }
             }
             Err(e) => {
@@ -297,7 +296,10 @@ impl Pool {
                     let rest: Vec<_> = replies.collect();
                     let a = assignment.clone();
                     match record {
-                        Some(record) => self.commit(assignment, record, first),
+                        Some(record) => {
+                            tracing::info!("Assigned {} to passport {}", a.phone_number, passport);
+                            self.commit(assignment, record, first);
+                        }
                         None => drop(first.send(Ok(assignment))),
                     }
                     for r in rest {

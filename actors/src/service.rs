@@ -284,17 +284,30 @@ impl Service {
         self.ctx.store.history(scope, cursor, limit.max(1), keep)
     }
 
-    /// Stops every actor (waiters get [`WaitError::Shutdown`]), then flushes and closes the store.
+    /// Stops every actor and flushes and closes the store: [`stop_actors`](Self::stop_actors)
+    /// then [`close_store`](Self::close_store).
     pub async fn shutdown(&self) {
+        self.stop_actors().await;
+        self.close_store().await;
+    }
+
+    /// Stops every actor; pending waiters get [`WaitError::Shutdown`]. Ingest still works
+    /// (messages are stored, nobody is told) until [`close_store`](Self::close_store).
+    pub async fn stop_actors(&self) {
         self.purge.abort();
+        let reason = Some("shutdown".to_owned());
         self.pool
-            .stop_children_and_wait(Some("shutdown".into()), Some(Duration::from_secs(5)))
+            .stop_children_and_wait(reason.clone(), Some(Duration::from_secs(5)))
             .await;
-        self.pool.stop(Some("shutdown".into()));
+        self.pool.stop(reason);
         let task = self.pool_task.lock().expect("pool task lock").take();
         if let Some(task) = task {
             let _ = task.await;
         }
+    }
+
+    /// Flushes what is queued and stops the store writer; later writes fail.
+    pub async fn close_store(&self) {
         let store = self.ctx.store.clone();
         let _ = tokio::task::spawn_blocking(move || store.close()).await;
     }
@@ -345,7 +358,7 @@ async fn purge_loop(ctx: Arc<Context>, retention: Duration, interval: Duration) 
             .saturating_sub(retention.as_millis() as u64);
         loop {
             match ctx.store.write(WriteOp::Purge { before, max: 1000 }).await {
-                Ok(WriteOutcome::Purged(n)) if n == 1000 => continue,
+                Ok(WriteOutcome::Purged(1000)) => continue,
                 Ok(WriteOutcome::Purged(n)) if n > 0 => {
                     tracing::info!(purged = n, "purged old messages")
                 }

@@ -106,9 +106,14 @@ impl Store {
         Ok(Store { trees, writer })
     }
 
-    /// Queues a write; resolves once it is durable (flushed) or failed.
-    pub async fn write(&self, op: WriteOp) -> Result<WriteOutcome, StoreError> {
-        self.writer.submit(op).await
+    /// Queues a write at once and returns a future that resolves once it is durable
+    /// (flushed) or failed. Writes queued in order are applied in that order, so an actor
+    /// may issue several without awaiting each.
+    pub fn write(
+        &self,
+        op: WriteOp,
+    ) -> impl std::future::Future<Output = Result<WriteOutcome, StoreError>> + Send + 'static {
+        self.writer.submit(op)
     }
 
     /// Stops the writer after it has flushed everything queued, and waits for it.

@@ -78,22 +78,34 @@ pub(crate) fn spawn(trees: Arc<Trees>) -> Writer {
 }
 
 impl Writer {
-    pub(crate) async fn submit(&self, op: WriteOp) -> Result<WriteOutcome, StoreError> {
+    /// Queues `op` now (so writes issued in order apply in order) and returns a future
+    /// that resolves once it is durable.
+    pub(crate) fn submit(
+        &self,
+        op: WriteOp,
+    ) -> impl std::future::Future<Output = Result<WriteOutcome, StoreError>> + Send + 'static {
         let (reply, rx) = oneshot::channel();
-        {
+        let queued = {
             let guard = self.tx.lock().expect("writer lock");
-            let tx = guard.as_ref().ok_or(StoreError::Closed)?;
-            tx.send(Job { op, reply }).map_err(|_| StoreError::Closed)?;
-        }
-        #[cfg(feature = "paused-time")]
-        // A blocking task keeps a paused tokio clock from auto-advancing while the
-        // writer thread (which tokio cannot see) works: tests stay deterministic.
-        let rx = async move {
-            tokio::task::spawn_blocking(move || rx.blocking_recv())
-                .await
-                .expect("blocking wait")
+            guard
+                .as_ref()
+                .map(|tx| tx.send(Job { op, reply }).is_ok())
+                .unwrap_or(false)
         };
-        rx.await.map_err(|_| StoreError::Closed)?
+        async move {
+            if !queued {
+                return Err(StoreError::Closed);
+            }
+            #[cfg(feature = "paused-time")]
+            // A blocking task keeps a paused tokio clock from auto-advancing while the
+            // writer thread (which tokio cannot see) works: tests stay deterministic.
+            let rx = async move {
+                tokio::task::spawn_blocking(move || rx.blocking_recv())
+                    .await
+                    .expect("blocking wait")
+            };
+            rx.await.map_err(|_| StoreError::Closed)?
+        }
     }
 
     /// Closes the queue; the thread drains and flushes what is queued, then exits.

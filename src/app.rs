@@ -1,0 +1,235 @@
+//! Runs the whole service from a [`Config`]: store, actors, HTTP server.
+//!
+//! `serve`, the embedded `mcp` mode and in-process tests share [`start`]. The store is
+//! opened before the port is bound, so a second process on the same data directory
+//! fails before it touches anything.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use agentpass_actors::{
+    FixedPool, MockProvider, NumberProvider, SearchQuery, Service, ServiceConfig, Settings,
+    StartError, Store, StoreError,
+};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::config::{Config, ConfigError, Mode};
+use crate::http::auth::{ApiKeys, Scope};
+use crate::http::{routes, AppState};
+use crate::secrets;
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Invalid configuration.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Another process holds the data directory.
+    #[error("{0}; stop it, use another AGENTPASS_DATA_DIR, or set AGENTPASS_API_URL to the running service to use it from here")]
+    Locked(StoreError),
+    /// The store failed to open.
+    #[error("could not open the store: {0}")]
+    Store(StoreError),
+    /// The actor system failed to start.
+    #[error(transparent)]
+    Start(StartError),
+    /// Refused to run insecurely.
+    #[error("{0}")]
+    Refused(String),
+    /// Filesystem or network failure.
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> AppError {
+    let context = context.into();
+    move |source| AppError::Io { context, source }
+}
+
+/// A started service.
+pub struct Running {
+    /// Address the HTTP server listens on.
+    pub addr: SocketAddr,
+    /// Public base URL webhooks are signed over.
+    pub public_base_url: String,
+    /// The actor system.
+    pub service: Arc<Service>,
+    stop: oneshot::Sender<()>,
+    server: JoinHandle<()>,
+}
+
+impl Running {
+    /// Graceful shutdown: stop accepting, end waiters with a clear error, let in-flight
+    /// requests finish (webhooks durably), then flush and close the store.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(());
+        self.service.stop_actors().await;
+        let _ = self.server.await;
+        self.service.close_store().await;
+        tracing::info!("AgentPass SMS stopped");
+    }
+}
+
+/// Runs until `shutdown` resolves, then shuts down gracefully.
+pub async fn serve(config: Config, shutdown: impl Future<Output = ()>) -> Result<(), AppError> {
+    let running = start(&config).await?;
+    shutdown.await;
+    tracing::info!("shutting down");
+    running.shutdown().await;
+    Ok(())
+}
+
+/// Opens the store, starts the actors and binds the HTTP server.
+pub async fn start(config: &Config) -> Result<Running, AppError> {
+    let mode = config.mode()?;
+    let dir = &config.data_dir;
+    std::fs::create_dir_all(dir).map_err(io(format!(
+        "could not create data directory {}",
+        dir.display()
+    )))?;
+    let store = Store::open(dir, config.store.cache_capacity).map_err(|e| match e {
+        StoreError::Locked(_) => AppError::Locked(e),
+        e => AppError::Store(e),
+    })?;
+    let result = start_with_store(config, mode, store.clone()).await;
+    if result.is_err() {
+        store.close();
+    }
+    result
+}
+
+async fn start_with_store(config: &Config, mode: Mode, store: Store) -> Result<Running, AppError> {
+    let signing_key = signing_key(config, mode)?;
+    let keys = api_keys(config)?;
+    let provider: Arc<dyn NumberProvider> = match mode {
+        Mode::Mock => {
+            let existing = store.numbers().map_err(AppError::Store)?;
+            Arc::new(MockProvider::after(
+                existing.iter().map(|(n, _)| n.as_str()),
+            ))
+        }
+        Mode::Twilio => Arc::new(FixedPool),
+    };
+    let settings = Settings {
+        inbox_retention: config.delivery.inbox_retention,
+        claim_lease: config.delivery.claim_lease,
+        quarantine: config.pool.quarantine,
+        auto_provision: mode == Mode::Mock || config.auto_provision(),
+        max_numbers: config.pool.max_numbers,
+        max_provisions_per_hour: config.pool.max_provisions_per_hour,
+        search: SearchQuery {
+            country: config.twilio.country.clone(),
+            area_code: config.twilio.area_code.clone(),
+        },
+    };
+    let service_config = ServiceConfig {
+        settings,
+        numbers: config.twilio.phone_numbers.clone(),
+        history_retention: config.store.history_retention,
+        purge_interval: config.store.purge_interval,
+    };
+    let service = Arc::new(
+        Service::start(store, service_config, provider)
+            .await
+            .map_err(AppError::Start)?,
+    );
+    let listener = match tokio::net::TcpListener::bind(config.listen).await {
+        Ok(l) => l,
+        Err(e) => {
+            service.shutdown().await;
+            return Err(io(format!("could not listen on {}", config.listen))(e));
+        }
+    };
+    let addr = listener.local_addr().map_err(io("listener address"))?;
+    let public_base_url = match &config.public_base_url {
+        Some(url) => url.trim_end_matches('/').to_owned(),
+        None => format!("http://{addr}"),
+    };
+    let state = Arc::new(AppState {
+        service: service.clone(),
+        keys: Arc::new(keys),
+        signing_key,
+        webhook_url: format!("{public_base_url}/webhook/sms-received"),
+        max_body: config.webhook.max_body_bytes,
+        default_wait: config.delivery.default_wait_timeout,
+        max_wait: config.delivery.max_wait_timeout,
+        claim_lease: config.delivery.claim_lease,
+    });
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = warp::serve(routes(state))
+        .incoming(listener)
+        .graceful(async move {
+            let _ = stopped.await;
+        });
+    let server = tokio::spawn(server.run());
+    let mode_name = match mode {
+        Mode::Mock => "mock",
+        Mode::Twilio => "twilio",
+    };
+    tracing::info!("AgentPass SMS listening on http://{addr} ({mode_name} mode, webhook {public_base_url}/webhook/sms-received)");
+    Ok(Running {
+        addr,
+        public_base_url,
+        service,
+        stop,
+        server,
+    })
+}
+
+/// The key webhooks are signed with (SPEC §3): the auth token in Twilio mode; in mock
+/// mode the auth token, else `WEBHOOK_SECRET`, else a dev token in the data directory.
+pub fn signing_key(config: &Config, mode: Mode) -> Result<String, AppError> {
+    if let Some(token) = &config.twilio.auth_token {
+        return Ok(token.expose().to_owned());
+    }
+    debug_assert_eq!(mode, Mode::Mock, "Twilio mode always has a token");
+    if let Some(secret) = &config.webhook.secret {
+        return Ok(secret.expose().to_owned());
+    }
+    let (token, path) = secrets::read_or_create(&config.data_dir, secrets::DEV_WEBHOOK_TOKEN)
+        .map_err(io("could not create the dev webhook token"))?;
+    tracing::info!(
+        "mock mode: webhooks are signed with the dev token in {}",
+        path.display()
+    );
+    Ok(token)
+}
+
+/// The accepted API keys; a dev key on loopback when none is configured; refusal to
+/// listen elsewhere without one.
+fn api_keys(config: &Config) -> Result<ApiKeys, AppError> {
+    let mut keys: Vec<(String, Scope)> = Vec::new();
+    if let Some(k) = &config.api_key {
+        keys.push((k.expose().to_owned(), Scope::All));
+    }
+    for k in &config.api_keys {
+        let scope = if k.passports.is_empty() {
+            Scope::All
+        } else {
+            Scope::Passports(k.passports.iter().cloned().collect())
+        };
+        keys.push((k.key.expose().to_owned(), scope));
+    }
+    if keys.is_empty() {
+        if !config.listen.ip().is_loopback() {
+            return Err(AppError::Refused(format!(
+                "refusing to listen on {} without an API key: set AGENTPASS_API_KEY or add [[api_keys]] to the config",
+                config.listen
+            )));
+        }
+        let (key, path) = secrets::read_or_create(&config.data_dir, secrets::DEV_API_KEY)
+            .map_err(io("could not create the dev API key"))?;
+        tracing::info!(
+            "no API key configured: using the dev key in {}",
+            path.display()
+        );
+        keys.push((key, Scope::All));
+    }
+    Ok(ApiKeys::new(keys))
+}

@@ -1,0 +1,177 @@
+//! The `[[api_keys]]` entries and the `[twilio]`, `[webhook]`, `[pool]`,
+//! `[delivery]` and `[store]` sections of the configuration.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::types::{human_duration, optional_duration, Secret};
+
+const MINUTE: u64 = 60;
+const HOUR: u64 = 60 * MINUTE;
+const DAY: u64 = 24 * HOUR;
+
+/// One `[[api_keys]]` entry: a key clients may send, optionally limited to
+/// some passports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiKey {
+    /// The key value clients send; required in every entry.
+    pub key: Secret,
+    /// Who holds the key, so logs and audits can name it without the value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Passports this key may act for; empty means an unscoped admin key.
+    #[serde(default)]
+    pub passports: Vec<String>,
+}
+
+/// `[twilio]`: the Twilio account and how numbers are found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TwilioConfig {
+    /// Twilio account SID; with `auth_token` it switches on Twilio mode.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_sid: Option<String>,
+    /// Twilio auth token: authenticates our REST calls and is the key
+    /// Twilio signs webhook requests with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth_token: Option<Secret>,
+    /// Numbers already owned (E.164, e.g. `+15551234567`) that make up the
+    /// pool handed out to agents.
+    pub phone_numbers: Vec<String>,
+    /// Scheme and host of the Twilio REST API; changed only to point tests
+    /// at a fake Twilio.
+    pub api_base: String,
+    /// ISO country code new numbers are searched for in.
+    pub country: String,
+    /// Preferred area code when buying numbers; any area when unset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub area_code: Option<String>,
+    /// How often the pool is compared with the numbers Twilio says we own.
+    #[serde(with = "human_duration")]
+    pub reconcile_interval: Duration,
+}
+
+impl Default for TwilioConfig {
+    fn default() -> Self {
+        Self {
+            account_sid: None,
+            auth_token: None,
+            phone_numbers: Vec::new(),
+            api_base: "https://api.twilio.com".to_string(),
+            country: "US".to_string(),
+            area_code: None,
+            reconcile_interval: Duration::from_secs(15),
+        }
+    }
+}
+
+/// `[webhook]`: the endpoint Twilio posts inbound SMS to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebhookConfig {
+    /// Key that signs webhook requests in mock mode, where there is no
+    /// Twilio auth token to sign with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<Secret>,
+    /// Largest request body accepted, so a bad client cannot exhaust memory.
+    pub max_body_bytes: u64,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        Self {
+            secret: None,
+            max_body_bytes: 65_536,
+        }
+    }
+}
+
+/// `[pool]`: when numbers are bought, reused and released.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PoolConfig {
+    /// Buy a number when the pool runs out; unset means on in Twilio mode
+    /// and off in mock mode (see [`super::Config::auto_provision`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auto_provision: Option<bool>,
+    /// Upper bound on numbers held, which caps what Twilio can bill us.
+    pub max_numbers: u32,
+    /// Upper bound on numbers bought per hour, to stop a runaway loop.
+    pub max_provisions_per_hour: u32,
+    /// How long a returned number rests before another agent gets it, so
+    /// late replies meant for the old holder do not reach the new one.
+    #[serde(with = "human_duration")]
+    pub quarantine: Duration,
+    /// Release a number back to Twilio after it sat unused this long;
+    /// `"off"` (the default) keeps numbers forever.
+    #[serde(with = "optional_duration")]
+    pub release_idle_after: Option<Duration>,
+}
+
+impl Default for PoolConfig {
+    fn default() -> Self {
+        Self {
+            auto_provision: None,
+            max_numbers: 20,
+            max_provisions_per_hour: 5,
+            quarantine: Duration::from_secs(10 * MINUTE),
+            release_idle_after: None,
+        }
+    }
+}
+
+/// `[delivery]`: how inbound messages reach waiting agents.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeliveryConfig {
+    /// How long an unclaimed message stays in a number's inbox.
+    #[serde(with = "human_duration")]
+    pub inbox_retention: Duration,
+    /// How long a wait for a message lasts when the caller names no timeout.
+    #[serde(with = "human_duration")]
+    pub default_wait_timeout: Duration,
+    /// Longest wait a caller may ask for, so requests cannot hang forever.
+    #[serde(with = "human_duration")]
+    pub max_wait_timeout: Duration,
+    /// How long a claimed message is reserved for its claimant before it is
+    /// offered again, in case the claimant died before acknowledging.
+    #[serde(with = "human_duration")]
+    pub claim_lease: Duration,
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> Self {
+        Self {
+            inbox_retention: Duration::from_secs(5 * MINUTE),
+            default_wait_timeout: Duration::from_secs(30),
+            max_wait_timeout: Duration::from_secs(10 * MINUTE),
+            claim_lease: Duration::from_secs(30),
+        }
+    }
+}
+
+/// `[store]`: the on-disk message history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreConfig {
+    /// How long delivered messages are kept for history queries.
+    #[serde(with = "human_duration")]
+    pub history_retention: Duration,
+    /// How often messages older than `history_retention` are deleted.
+    #[serde(with = "human_duration")]
+    pub purge_interval: Duration,
+    /// Bytes of memory the store may use to cache data.
+    pub cache_capacity: u64,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        Self {
+            history_retention: Duration::from_secs(7 * DAY),
+            purge_interval: Duration::from_secs(HOUR),
+            cache_capacity: 64 * 1024 * 1024,
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! `/v1` pool routes (assign, release, list, history) and the OTP helper.
+//! The contract is written down in README.md ("HTTP API").
+
+use std::sync::Arc;
+
+use agentpass_actors::{HistoryScope, NumberState, PoolError, SmsRecord};
+use warp::http::StatusCode;
+use warp::{Filter, Rejection, Reply};
+
+use super::auth::{forbidden, Scope};
+use super::error::ApiError;
+use super::models::*;
+use super::{decode_param, json_body, number_param, with_state, AppState};
+
+type Resp = Result<warp::reply::Response, Rejection>;
+
+/// Assign, release, list and history routes.
+pub fn routes(
+    state: Arc<AppState>,
+) -> impl Filter<Extract = (warp::reply::Response,), Error = Rejection> + Clone {
+    let auth = super::auth::scope(state.keys.clone());
+    let assign = warp::put()
+        .and(warp::path!("v1" / "passports" / String / "number"))
+        .and(auth.clone())
+        .and(with_state(&state))
+        .and_then(assign);
+    let release = warp::delete()
+        .and(warp::path!("v1" / "passports" / String / "number"))
+        .and(auth.clone())
+        .and(with_state(&state))
+        .and_then(release);
+    let list = warp::get()
+        .and(warp::path!("v1" / "numbers"))
+        .and(auth.clone())
+        .and(with_state(&state))
+        .and_then(list);
+    let by_passport = warp::get()
+        .and(warp::path!("v1" / "passports" / String / "messages"))
+        .and(warp::query::<HistoryQuery>())
+        .and(auth.clone())
+        .and(with_state(&state))
+        .and_then(passport_history);
+    let by_number = warp::get()
+        .and(warp::path!("v1" / "numbers" / String / "messages"))
+        .and(warp::query::<HistoryQuery>())
+        .and(auth.clone())
+        .and(with_state(&state))
+        .and_then(number_history);
+    let otp = warp::post()
+        .and(warp::path!("v1" / "otp"))
+        .and(auth)
+        .and(json_body())
+        .map(|_: Scope, b: OtpBody| {
+            warp::reply::json(&serde_json::json!({ "code": crate::otp::extract_code(&b.body) }))
+                .into_response()
+        });
+    assign
+        .or(release)
+        .unify()
+        .or(list)
+        .unify()
+        .or(by_passport)
+        .unify()
+        .or(by_number)
+        .unify()
+        .or(otp)
+        .unify()
+}
+
+/// Maps pool errors to statuses.
+pub fn pool_error(e: PoolError) -> ApiError {
+    let (status, code) = match &e {
+        PoolError::InvalidPassport(_) => (StatusCode::BAD_REQUEST, "invalid_passport"),
+        PoolError::NotAssigned(_) => (StatusCode::NOT_FOUND, "not_assigned"),
+        PoolError::Exhausted | PoolError::MaxNumbers(_) | PoolError::MaxPerHour(_) => {
+            (StatusCode::SERVICE_UNAVAILABLE, "pool_exhausted")
+        }
+        PoolError::Provider(_) => (StatusCode::BAD_GATEWAY, "provider_error"),
+        PoolError::Shutdown => (StatusCode::SERVICE_UNAVAILABLE, "shutting_down"),
+        PoolError::Store(_) | PoolError::Spawn(_) => {
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+        }
+    };
+    ApiError::new(status, code, e.to_string())
+}
+
+async fn assign(passport: String, scope: Scope, state: Arc<AppState>) -> Resp {
+    let passport = decode_param(&passport)?;
+    scope.require(&passport)?;
+    let a = state.service.assign(&passport).await.map_err(pool_error)?;
+    Ok(warp::reply::json(&AssignmentView::from(a)).into_response())
+}
+
+async fn release(passport: String, scope: Scope, state: Arc<AppState>) -> Resp {
+    let passport = decode_param(&passport)?;
+    scope.require(&passport)?;
+    let a = state.service.release(&passport).await.map_err(pool_error)?;
+    let until = state
+        .service
+        .lookup(&a.phone_number)
+        .await
+        .ok()
+        .flatten()
+        .and_then(|r| match r.state {
+            NumberState::Quarantined { until, .. } => Some(crate::timefmt::rfc3339(until)),
+            _ => None,
+        });
+    let reply = Released {
+        phone_number: a.phone_number,
+        released: true,
+        quarantined_until: until,
+    };
+    Ok(warp::reply::json(&reply).into_response())
+}
+
+async fn list(scope: Scope, state: Arc<AppState>) -> Resp {
+    let numbers = state.service.numbers().await.map_err(pool_error)?;
+    let numbers = numbers
+        .iter()
+        .map(NumberView::from)
+        .filter(|n| {
+            scope == Scope::All || n.passport_id.as_deref().is_some_and(|p| scope.allows(p))
+        })
+        .collect();
+    Ok(warp::reply::json(&NumberList { numbers }).into_response())
+}
+
+async fn passport_history(
+    passport: String,
+    q: HistoryQuery,
+    scope: Scope,
+    state: Arc<AppState>,
+) -> Resp {
+    let passport = decode_param(&passport)?;
+    scope.require(&passport)?;
+    history(&state, HistoryScope::Passport(&passport), q, |_| true)
+}
+
+async fn number_history(
+    number: String,
+    q: HistoryQuery,
+    scope: Scope,
+    state: Arc<AppState>,
+) -> Resp {
+    let number = number_param(&number)?;
+    let holder = current_holder(&state, &scope, &number).await?;
+    // A scoped key reads only what arrived for its passport, not earlier holders' messages.
+    let keep = move |m: &SmsRecord| holder.is_none() || m.passport == holder;
+    history(&state, HistoryScope::Number(&number), q, keep)
+}
+
+fn history(
+    state: &AppState,
+    scope: HistoryScope<'_>,
+    q: HistoryQuery,
+    keep: impl Fn(&SmsRecord) -> bool,
+) -> Resp {
+    let limit = q.limit.unwrap_or(20);
+    if !(1..=100).contains(&limit) {
+        return Err(ApiError::bad_request("limit must be between 1 and 100").into());
+    }
+    let page = state
+        .service
+        .history(scope, q.cursor.as_deref(), limit, keep)
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let messages = page.messages.iter().map(Message::from).collect();
+    Ok(warp::reply::json(&History {
+        messages,
+        next_cursor: page.next_cursor,
+    })
+    .into_response())
+}
+
+/// For a scoped key, the passport (in its scope) that holds `number`; 403 if none.
+/// `None` for an admin key, which may access any number.
+pub async fn current_holder(
+    state: &AppState,
+    scope: &Scope,
+    number: &str,
+) -> Result<Option<String>, ApiError> {
+    if *scope == Scope::All {
+        return Ok(None);
+    }
+    let record = state.service.lookup(number).await.map_err(pool_error)?;
+    match record.map(|r| r.state) {
+        Some(NumberState::Assigned { passport, .. }) if scope.allows(&passport) => {
+            Ok(Some(passport))
+        }
+        _ => Err(forbidden()),
+    }
+}

@@ -1,0 +1,126 @@
+//! Bearer API keys, optionally scoped to passports.
+//!
+//! Keys are compared in constant time (as fixed-length digests, so length leaks
+//! nothing either). 401: missing or unknown key; 403: a known key outside its scope.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use sha1::{Digest, Sha1};
+use subtle::ConstantTimeEq;
+use warp::http::StatusCode;
+use warp::{Filter, Rejection};
+
+use super::error::ApiError;
+
+/// What a key may touch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Every passport and number (admin).
+    All,
+    /// Only these passports and the numbers they hold.
+    Passports(HashSet<String>),
+}
+
+impl Scope {
+    /// Whether the key may act for `passport`.
+    pub fn allows(&self, passport: &str) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Passports(set) => set.contains(passport),
+        }
+    }
+
+    /// 403 unless the key may act for `passport`.
+    pub fn require(&self, passport: &str) -> Result<(), ApiError> {
+        if self.allows(passport) {
+            Ok(())
+        } else {
+            Err(forbidden())
+        }
+    }
+
+    /// 403 unless the key is unscoped.
+    pub fn require_admin(&self) -> Result<(), ApiError> {
+        match self {
+            Scope::All => Ok(()),
+            Scope::Passports(_) => Err(forbidden()),
+        }
+    }
+}
+
+/// The 403 every scope check returns.
+pub fn forbidden() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        "this API key is not allowed to access that passport or number",
+    )
+}
+
+/// The accepted keys.
+pub struct ApiKeys {
+    keys: Vec<([u8; 20], Scope)>,
+}
+
+impl ApiKeys {
+    /// Accepts each `(key, scope)`.
+    pub fn new(keys: impl IntoIterator<Item = (String, Scope)>) -> Self {
+        let keys = keys.into_iter().map(|(k, s)| (digest(&k), s)).collect();
+        ApiKeys { keys }
+    }
+
+    /// The scope of the key in an `Authorization: Bearer …` header value.
+    pub fn authenticate(&self, header: Option<&str>) -> Result<Scope, ApiError> {
+        let unauthorized = |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", m);
+        let header = header
+            .ok_or_else(|| unauthorized("missing API key: send Authorization: Bearer <key>"))?;
+        let key = header
+            .strip_prefix("Bearer ")
+            .ok_or_else(|| unauthorized("malformed Authorization header: expected Bearer <key>"))?;
+        let d = digest(key.trim());
+        let mut found = None;
+        for (candidate, scope) in &self.keys {
+            if bool::from(candidate.ct_eq(&d)) {
+                found = Some(scope.clone());
+            }
+        }
+        found.ok_or_else(|| unauthorized("unknown API key"))
+    }
+}
+
+fn digest(key: &str) -> [u8; 20] {
+    Sha1::digest(key.as_bytes()).into()
+}
+
+/// Extracts the caller's [`Scope`] or rejects with 401.
+pub fn scope(keys: Arc<ApiKeys>) -> impl Filter<Extract = (Scope,), Error = Rejection> + Clone {
+    warp::header::optional::<String>("authorization").and_then(move |h: Option<String>| {
+        let keys = keys.clone();
+        async move { keys.authenticate(h.as_deref()).map_err(Rejection::from) }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_keys_get_their_scope_unknown_and_missing_are_401() {
+        let scoped = Scope::Passports(HashSet::from(["ap_1".to_owned()]));
+        let keys = ApiKeys::new([("admin".into(), Scope::All), ("k1".into(), scoped.clone())]);
+        assert_eq!(keys.authenticate(Some("Bearer admin")).unwrap(), Scope::All);
+        assert_eq!(keys.authenticate(Some("Bearer k1")).unwrap(), scoped);
+        for bad in [None, Some("Bearer nope"), Some("Basic admin")] {
+            assert_eq!(
+                keys.authenticate(bad).unwrap_err().status,
+                StatusCode::UNAUTHORIZED
+            );
+        }
+        assert!(scoped.allows("ap_1") && !scoped.allows("ap_2"));
+        assert_eq!(
+            scoped.require("ap_2").unwrap_err().status,
+            StatusCode::FORBIDDEN
+        );
+    }
+}

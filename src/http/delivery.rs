@@ -1,0 +1,135 @@
+//! Delivery routes: the `/v1` long-poll wait with claim and ack, and the seed's
+//! authenticated poll route `GET /webhook/sms-notifications/:phoneNumber`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use agentpass_actors::{AckError, Filter as SmsFilter, WaitError};
+use warp::http::StatusCode;
+use warp::{Filter, Rejection, Reply};
+
+use super::api::current_holder;
+use super::auth::Scope;
+use super::error::ApiError;
+use super::models::*;
+use super::{json_body, number_param, with_state, AppState};
+use crate::timefmt::parse_since;
+
+type Resp = Result<warp::reply::Response, Rejection>;
+
+/// Wait, ack and seed poll routes.
+pub fn routes(
+    state: Arc<AppState>,
+) -> impl Filter<Extract = (warp::reply::Response,), Error = Rejection> + Clone {
+    let auth = super::auth::scope(state.keys.clone());
+    let wait = warp::post()
+        .and(warp::path!("v1" / "numbers" / String / "wait"))
+        .and(auth.clone())
+        .and(json_body())
+        .and(with_state(&state))
+        .and_then(wait);
+    let ack = warp::post()
+        .and(warp::path!(
+            "v1" / "numbers" / String / "messages" / String / "ack"
+        ))
+        .and(auth.clone())
+        .and(json_body())
+        .and(with_state(&state))
+        .and_then(ack);
+    let poll = warp::get()
+        .and(warp::path!("webhook" / "sms-notifications" / String))
+        .and(auth)
+        .and(with_state(&state))
+        .and_then(poll);
+    wait.or(ack).unify().or(poll).unify()
+}
+
+/// The filter a wait body describes.
+pub fn filter_of(body: &WaitBody) -> Result<SmsFilter, ApiError> {
+    let since = match &body.since {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::Number(n)) => Some(n.as_u64().ok_or_else(|| {
+            ApiError::bad_request("since: epoch milliseconds must be a non-negative integer")
+        })?),
+        Some(serde_json::Value::String(s)) => Some(parse_since(s).map_err(ApiError::bad_request)?),
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "since must be an RFC 3339 string or epoch milliseconds",
+            ))
+        }
+    };
+    Ok(SmsFilter::new(
+        body.from.clone(),
+        body.contains.clone(),
+        since,
+    ))
+}
+
+async fn wait(number: String, scope: Scope, body: WaitBody, state: Arc<AppState>) -> Resp {
+    let number = number_param(&number)?;
+    current_holder(&state, &scope, &number).await?;
+    let filter = filter_of(&body)?;
+    let timeout = body
+        .timeout_ms
+        .map_or(state.default_wait, Duration::from_millis)
+        .min(state.max_wait);
+    let lease = (!body.auto_ack).then(|| {
+        body.lease_ms
+            .map_or(state.claim_lease, Duration::from_millis)
+    });
+    match state.service.wait(&number, filter, timeout, lease).await {
+        Ok(d) => {
+            let reply = WaitReply {
+                message: Message::from(&d.sms),
+                claim: d.claim.map(ClaimView::from),
+            };
+            Ok(warp::reply::json(&reply).into_response())
+        }
+        Err(e) => {
+            let (status, code) = match e {
+                WaitError::Timeout(_) => (StatusCode::REQUEST_TIMEOUT, "timeout"),
+                WaitError::Released(_) => (StatusCode::CONFLICT, "released"),
+                WaitError::Shutdown => (StatusCode::SERVICE_UNAVAILABLE, "shutting_down"),
+                WaitError::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            };
+            Err(ApiError::new(status, code, e.to_string()).into())
+        }
+    }
+}
+
+async fn ack(
+    number: String,
+    sms_id: String,
+    scope: Scope,
+    body: AckBody,
+    state: Arc<AppState>,
+) -> Resp {
+    let number = number_param(&number)?;
+    current_holder(&state, &scope, &number).await?;
+    match state.service.ack(&number, &sms_id, &body.claim_id).await {
+        Ok(sms) => Ok(
+            warp::reply::json(&serde_json::json!({ "message": Message::from(&sms) }))
+                .into_response(),
+        ),
+        Err(e) => {
+            let (status, code) = match e {
+                AckError::UnknownClaim { .. } => (StatusCode::CONFLICT, "claim_expired"),
+                AckError::Shutdown => (StatusCode::SERVICE_UNAVAILABLE, "shutting_down"),
+                AckError::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            };
+            Err(ApiError::new(status, code, e.to_string()).into())
+        }
+    }
+}
+
+async fn poll(number: String, scope: Scope, state: Arc<AppState>) -> Resp {
+    let number = number_param(&number)?;
+    current_holder(&state, &scope, &number).await?;
+    let taken = state
+        .service
+        .drain(&number)
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let notifications = taken.iter().map(Message::from).collect();
+    Ok(warp::reply::json(&Notifications { notifications }).into_response())
+}

@@ -1,0 +1,200 @@
+//! JSON shapes of the HTTP API.
+
+use agentpass_actors::{Assignment, Claim, NumberInfo, NumberState, SmsRecord};
+use serde::{Deserialize, Serialize};
+
+use crate::timefmt::rfc3339;
+
+/// A message as clients see it. The first five fields are the seed's.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Message {
+    /// Provider message id (`MessageSid`).
+    pub id: String,
+    /// Receiving number.
+    pub to: String,
+    /// Sender.
+    pub from: String,
+    /// Text.
+    pub body: String,
+    /// RFC 3339.
+    pub received_at: String,
+    /// RFC 3339, when delivered; absent while undelivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retrieved_at: Option<String>,
+    /// Passport the number belonged to on receipt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passport_id: Option<String>,
+}
+
+impl From<&SmsRecord> for Message {
+    fn from(r: &SmsRecord) -> Self {
+        Message {
+            id: r.sms_id.clone(),
+            to: r.phone_number.clone(),
+            from: r.sender.clone(),
+            body: r.body.clone(),
+            received_at: rfc3339(r.received_at),
+            retrieved_at: r.retrieved_at.map(rfc3339),
+            passport_id: r.passport.clone(),
+        }
+    }
+}
+
+/// The seed poll route's reply.
+#[derive(Serialize, Deserialize)]
+pub struct Notifications {
+    /// Messages now marked retrieved.
+    pub notifications: Vec<Message>,
+}
+
+/// A passport's number.
+#[derive(Serialize, Deserialize, Debug, PartialEq, Eq)]
+pub struct AssignmentView {
+    /// The number.
+    pub phone_number: String,
+    /// Its holder.
+    pub passport_id: String,
+    /// RFC 3339 start of the assignment.
+    pub assigned_at: String,
+}
+
+impl From<Assignment> for AssignmentView {
+    fn from(a: Assignment) -> Self {
+        AssignmentView {
+            phone_number: a.phone_number,
+            passport_id: a.passport_id,
+            assigned_at: rfc3339(a.assigned_at),
+        }
+    }
+}
+
+/// Release reply.
+#[derive(Serialize, Deserialize, Debug)]
+pub struct Released {
+    /// The number now in quarantine.
+    pub phone_number: String,
+    /// Always true.
+    pub released: bool,
+    /// RFC 3339 end of quarantine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quarantined_until: Option<String>,
+}
+
+/// One pool number in listings.
+#[derive(Serialize, Deserialize, Debug)]
+pub struct NumberView {
+    /// The number.
+    pub phone_number: String,
+    /// `free`, `assigned` or `quarantined`.
+    pub status: String,
+    /// Holder (assigned) or previous holder (quarantined).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passport_id: Option<String>,
+    /// Whether the service bought it.
+    pub provisioned: bool,
+}
+
+impl From<&NumberInfo> for NumberView {
+    fn from(n: &NumberInfo) -> Self {
+        let (status, passport_id) = match &n.record.state {
+            NumberState::Free { .. } => ("free", None),
+            NumberState::Assigned { passport, .. } => ("assigned", Some(passport.clone())),
+            NumberState::Quarantined { passport, .. } => ("quarantined", Some(passport.clone())),
+        };
+        NumberView {
+            phone_number: n.phone_number.clone(),
+            status: status.into(),
+            passport_id,
+            provisioned: n.record.provisioned,
+        }
+    }
+}
+
+/// Number listing.
+#[derive(Serialize, Deserialize, Debug)]
+pub struct NumberList {
+    /// Numbers, in pool order.
+    pub numbers: Vec<NumberView>,
+}
+
+/// Body of `POST /v1/numbers/{number}/wait`.
+#[derive(Deserialize, Serialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub struct WaitBody {
+    /// Milliseconds to wait (default 30000, capped by `delivery.max_wait_timeout`).
+    pub timeout_ms: Option<u64>,
+    /// Exact sender.
+    pub from: Option<String>,
+    /// Case-insensitive substring of the body.
+    pub contains: Option<String>,
+    /// RFC 3339 or epoch milliseconds.
+    pub since: Option<serde_json::Value>,
+    /// Lease in milliseconds (default `delivery.claim_lease`).
+    pub lease_ms: Option<u64>,
+    /// Mark the message delivered before answering (no claim to acknowledge; at-most-once).
+    #[serde(default)]
+    pub auto_ack: bool,
+}
+
+/// Wait reply.
+#[derive(Serialize, Deserialize, Debug)]
+pub struct WaitReply {
+    /// The message.
+    pub message: Message,
+    /// The claim to acknowledge (absent with `auto_ack`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claim: Option<ClaimView>,
+}
+
+/// A claim on a message.
+#[derive(Serialize, Deserialize, Debug)]
+pub struct ClaimView {
+    /// Pass to the ack route.
+    pub id: String,
+    /// RFC 3339: offered again after this unless acknowledged.
+    pub expires_at: String,
+}
+
+impl From<Claim> for ClaimView {
+    fn from(c: Claim) -> Self {
+        ClaimView {
+            id: c.id,
+            expires_at: rfc3339(c.expires_at),
+        }
+    }
+}
+
+/// Body of the ack route.
+#[derive(Deserialize, Serialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct AckBody {
+    /// The claim id from the wait reply.
+    pub claim_id: String,
+}
+
+/// A page of history.
+#[derive(Serialize, Deserialize, Debug)]
+pub struct History {
+    /// Newest first.
+    pub messages: Vec<Message>,
+    /// Pass as `cursor` for the next page; null on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// History query string.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryQuery {
+    /// Page size (1–100, default 20).
+    pub limit: Option<usize>,
+    /// From a previous page.
+    pub cursor: Option<String>,
+}
+
+/// Body of `POST /v1/otp`.
+#[derive(Deserialize, Serialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct OtpBody {
+    /// SMS text.
+    pub body: String,
+}

@@ -1,0 +1,14 @@
+//! AgentPass SMS: phone numbers and SMS one-time codes for AI agents.
+//!
+//! This crate holds the adapters around the actor system in `agentpass-actors`:
+//! configuration, the HTTP server (Twilio webhook and `/v1` API), Twilio signatures,
+//! OTP extraction and the CLI. The binary is a thin `main` over [`cli::run`].
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod http;
+pub mod otp;
+pub mod secrets;
+pub mod timefmt;
+pub mod twilio;

@@ -1,0 +1,3 @@
+//! Twilio: webhook signatures (REST client to come).
+
+pub mod signature;

@@ -1,0 +1,238 @@
+//! Test harness: the real `agentpass-sms` binary on 127.0.0.1:0 with a temp data dir.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::Duration;
+
+use agentpass_sms::twilio::signature;
+use serde_json::Value;
+use tempfile::TempDir;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_agentpass-sms");
+
+/// A command for the binary with a clean environment, run inside `dir`.
+pub fn command(dir: &Path, env: &[(&str, &str)]) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.env_clear().env("RUST_LOG", "info").current_dir(dir);
+    cmd.env("AGENTPASS_DATA_DIR", dir.join("data"));
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+/// A running `serve` process.
+pub struct Server {
+    pub dir: Arc<TempDir>,
+    pub child: Child,
+    pub base: String,
+    pub key: String,
+    pub token: String,
+    pub env: Vec<(String, String)>,
+    pub log: Arc<Mutex<String>>,
+}
+
+impl Server {
+    /// Starts `serve` in a new temp dir.
+    pub fn start(env: &[(&str, &str)]) -> Server {
+        Server::start_in(Arc::new(TempDir::new().unwrap()), env)
+    }
+
+    /// Starts `serve` in `dir` (reusing its data).
+    pub fn start_in(dir: Arc<TempDir>, env: &[(&str, &str)]) -> Server {
+        let mut cmd = command(dir.path(), env);
+        cmd.args(["serve", "--listen", "127.0.0.1:0"])
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null());
+        let mut child = cmd.spawn().expect("spawn agentpass-sms");
+        let stderr = child.stderr.take().unwrap();
+        let log = Arc::new(Mutex::new(String::new()));
+        let (tx, rx) = mpsc::channel();
+        let log2 = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(rest) = line.split("listening on http://").nth(1) {
+                    let addr = rest.split_whitespace().next().unwrap().to_owned();
+                    let _ = tx.send(addr);
+                }
+                log2.lock().unwrap().push_str(&(line + "\n"));
+            }
+        });
+        let addr = rx
+            .recv_timeout(Duration::from_secs(20))
+            .unwrap_or_else(|_| panic!("server did not start; log:\n{}", log.lock().unwrap()));
+        let data = dir.path().join("data");
+        let read = |name: &str, var: &str| {
+            env.iter()
+                .find(|(k, _)| *k == var)
+                .map(|(_, v)| v.to_string())
+                .or_else(|| std::fs::read_to_string(data.join(name)).ok())
+                .unwrap_or_default()
+        };
+        let key = read("dev-api-key", "AGENTPASS_API_KEY");
+        let token = read("dev-webhook-token", "TWILIO_AUTH_TOKEN");
+        let env = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Server {
+            dir,
+            child,
+            base: format!("http://{addr}"),
+            key,
+            token,
+            env,
+            log,
+        }
+    }
+
+    /// SIGKILL, then start again on the same data dir.
+    pub fn kill9_and_restart(mut self) -> Server {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+        let env: Vec<(String, String)> = self.env.clone();
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        Server::start_in(self.dir.clone(), &env)
+    }
+
+    /// SIGTERM and wait for exit; returns the exit status success.
+    pub fn terminate(&mut self) -> bool {
+        unsafe_kill(self.child.id(), "TERM");
+        self.child.wait().unwrap().success()
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// The URL Twilio would sign for this server.
+    pub fn webhook_url(&self) -> String {
+        format!("{}/webhook/sms-received", self.base)
+    }
+
+    /// Posts a webhook signed with this server's token.
+    pub async fn sms(&self, sid: &str, to: &str, body: &str) -> reqwest::Response {
+        let params = twilio_params(sid, "+14155550100", to, body);
+        post_signed(
+            &self.webhook_url(),
+            &self.webhook_url(),
+            &self.token,
+            &params,
+        )
+        .await
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let r = client()
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.key)
+            .send()
+            .await
+            .unwrap();
+        status_json(r).await
+    }
+
+    pub async fn send(&self, method: &str, path: &str, body: Value) -> (u16, Value) {
+        let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let r = client()
+            .request(m, format!("{}{path}", self.base))
+            .bearer_auth(&self.key)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        status_json(r).await
+    }
+
+    pub async fn assign(&self, passport: &str) -> String {
+        let (status, v) = self
+            .send(
+                "PUT",
+                &format!("/v1/passports/{passport}/number"),
+                Value::Null,
+            )
+            .await;
+        assert_eq!(status, 200, "{v}");
+        v["phone_number"].as_str().unwrap().to_owned()
+    }
+
+    /// Long-poll wait with `auto_ack` (delivered before the reply).
+    pub async fn wait(&self, number: &str, timeout_ms: u64) -> (u16, Value) {
+        let body = serde_json::json!({ "timeout_ms": timeout_ms, "auto_ack": true });
+        self.send("POST", &format!("/v1/numbers/{}/wait", enc(number)), body)
+            .await
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn unsafe_kill(pid: u32, sig: &str) {
+    Command::new("kill")
+        .args([&format!("-{sig}"), &pid.to_string()])
+        .status()
+        .unwrap();
+}
+
+pub fn enc(number: &str) -> String {
+    number.replace('+', "%2B")
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+pub async fn status_json(r: reqwest::Response) -> (u16, Value) {
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+/// The form fields Twilio sends for an inbound SMS.
+pub fn twilio_params(sid: &str, from: &str, to: &str, body: &str) -> Vec<(String, String)> {
+    [
+        ("MessageSid", sid),
+        ("AccountSid", "AC00000000000000000000000000000000"),
+        ("From", from),
+        ("To", to),
+        ("Body", body),
+        ("NumMedia", "0"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
+/// Posts `params` to `url`, signed over `signed_url` with `token`.
+pub async fn post_signed(
+    url: &str,
+    signed_url: &str,
+    token: &str,
+    params: &[(String, String)],
+) -> reqwest::Response {
+    let sig = signature::compute(token, signed_url, params);
+    client()
+        .post(url)
+        .header("X-Twilio-Signature", sig)
+        .form(params)
+        .send()
+        .await
+        .unwrap()
+}

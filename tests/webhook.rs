@@ -1,0 +1,193 @@
+//! The Twilio webhook end to end: signatures, idempotency, bad input, TwiML.
+
+mod common;
+
+use common::*;
+
+#[tokio::test]
+async fn signed_webhook_is_stored_and_answered_with_twiml() {
+    let s = Server::start(&[]);
+    let n = s.assign("ap_1").await;
+    let r = s.sms("SM1", &n, "Your code is 123456").await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "text/xml");
+    assert_eq!(
+        r.text().await.unwrap(),
+        r#"<?xml version="1.0" encoding="UTF-8"?><Response></Response>"#
+    );
+    let (_, v) = s.get(&format!("/v1/numbers/{}/messages", enc(&n))).await;
+    assert_eq!(v["messages"][0]["body"], "Your code is 123456");
+    assert!(s.log().contains(&format!("Stored SMS SM1 for {n}")));
+    assert!(!s.log().contains("123456"), "bodies are not logged at info");
+}
+
+#[tokio::test]
+async fn bad_signatures_are_403_and_store_nothing() {
+    let s = Server::start(&[]);
+    let n = s.assign("ap_1").await;
+    let url = s.webhook_url();
+    let params = twilio_params("SM1", "+14155550100", &n, "code 111111");
+    // Wrong token.
+    let r = post_signed(&url, &url, "not-the-token", &params).await;
+    assert_eq!(r.status(), 403);
+    // Signed over different parameters (tampered body).
+    let sig = agentpass_sms::twilio::signature::compute(&s.token, &url, &params);
+    let mut tampered = params.clone();
+    tampered[4].1 = "code 999999".into();
+    let r = client()
+        .post(&url)
+        .header("X-Twilio-Signature", sig)
+        .form(&tampered)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // Missing header.
+    let r = client().post(&url).form(&params).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    // Signed over another URL (e.g. the Host header behind a proxy).
+    let r = post_signed(
+        &url,
+        "https://evil.example/webhook/sms-received",
+        &s.token,
+        &params,
+    )
+    .await;
+    assert_eq!(r.status(), 403);
+    let (_, v) = s.get(&format!("/v1/numbers/{}/messages", enc(&n))).await;
+    assert_eq!(
+        v["messages"].as_array().unwrap().len(),
+        0,
+        "nothing stored: {v}"
+    );
+}
+
+#[tokio::test]
+async fn reordered_and_repeated_keys_and_default_port_variants_validate() {
+    let public = "https://sms.example.com";
+    let s = Server::start(&[
+        ("AGENTPASS_PUBLIC_BASE_URL", public),
+        ("WEBHOOK_SECRET", "s3cret"),
+    ]);
+    let n = s.assign("ap_1").await;
+    let url = s.webhook_url();
+    let mut params = twilio_params("SM1", "+14155550100", &n, "hello");
+    params.reverse();
+    params.push(("MediaUrl".into(), "b".into()));
+    params.push(("MediaUrl".into(), "a".into()));
+    let r = post_signed(
+        &url,
+        &format!("{public}/webhook/sms-received"),
+        "s3cret",
+        &params,
+    )
+    .await;
+    assert_eq!(
+        r.status(),
+        200,
+        "signed over the public URL, not the local one"
+    );
+    let params = twilio_params("SM2", "+14155550100", &n, "hello");
+    let r = post_signed(
+        &url,
+        &format!("{public}:443/webhook/sms-received"),
+        "s3cret",
+        &params,
+    )
+    .await;
+    assert_eq!(r.status(), 200, "Twilio may sign with the default port");
+    let r = post_signed(&url, &url, "s3cret", &params).await;
+    assert_eq!(r.status(), 403, "the local URL is not what Twilio signs");
+}
+
+#[tokio::test]
+async fn retried_message_sid_is_a_200_no_op() {
+    let s = Server::start(&[]);
+    let n = s.assign("ap_1").await;
+    for _ in 0..3 {
+        assert_eq!(s.sms("SM1", &n, "code 123456").await.status(), 200);
+    }
+    let (_, v) = s.get(&format!("/v1/numbers/{}/messages", enc(&n))).await;
+    assert_eq!(v["messages"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_4xx_with_a_reason() {
+    let s = Server::start(&[("AGENTPASS_WEBHOOK_MAX_BODY_BYTES", "2048")]);
+    let url = s.webhook_url();
+    let p = |to: &str, body: &str| twilio_params("SM1", "22000", to, body);
+    let (status, v) =
+        status_json(post_signed(&url, &url, &s.token, &p("5550000001", "x")).await).await;
+    assert_eq!(status, 400);
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("E.164"),
+        "{v}"
+    );
+    let mut missing = p("+15550000001", "x");
+    missing.retain(|(k, _)| k != "Body");
+    let (status, v) = status_json(post_signed(&url, &url, &s.token, &missing).await).await;
+    assert_eq!(
+        (status, v["error"]["message"].as_str().unwrap()),
+        (400, "missing required parameter Body")
+    );
+    let big = "x".repeat(4096);
+    let r = post_signed(&url, &url, &s.token, &p("+15550000001", &big)).await;
+    assert_eq!(r.status(), 413);
+    let r = client()
+        .post(&url)
+        .header("X-Twilio-Signature", "x")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("MessageSid=SM9&Body=%FF")
+        .send()
+        .await
+        .unwrap();
+    let (status, v) = status_json(r).await;
+    assert_eq!(status, 400);
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("UTF-8"),
+        "{v}"
+    );
+}
+
+#[tokio::test]
+async fn sms_to_an_unassigned_number_is_kept() {
+    let s = Server::start(&[]);
+    assert_eq!(
+        s.sms("SM1", "+15557654321", "to nobody").await.status(),
+        200
+    );
+    let (_, v) = s.get("/webhook/sms-notifications/%2B15557654321").await;
+    assert_eq!(v["notifications"][0]["body"], "to nobody");
+}
+
+#[tokio::test]
+async fn sms_send_cli_posts_a_twilio_signed_webhook() {
+    let s = Server::start(&[]);
+    let n = s.assign("ap_1").await;
+    let out = command(s.dir.path(), &[])
+        .args([
+            "sms",
+            "send",
+            "--to",
+            &n,
+            "--from",
+            "VERIFY",
+            "--body",
+            "G-482913 is your code",
+        ])
+        .args(["--url", &s.webhook_url()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (status, v) = s.wait(&n, 5000).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["message"]["from"], "VERIFY");
+    assert_eq!(
+        v["message"]["id"],
+        String::from_utf8_lossy(&out.stdout).trim()
+    );
+}
