@@ -7,6 +7,12 @@ use common::*;
 #[tokio::test]
 async fn signed_webhook_is_stored_and_answered_with_twiml() {
     let s = Server::start(&[]);
+    let health = client()
+        .get(format!("{}/healthz", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
     let n = s.assign("ap_1").await;
     let r = s.sms("SM1", &n, "Your code is 123456").await;
     assert_eq!(r.status(), 200);

@@ -12,11 +12,15 @@ use tempfile::TempDir;
 const SEC: Duration = Duration::from_secs(1);
 
 async fn start(dir: &TempDir) -> Service {
+    start_with(dir, Duration::from_secs(7 * 86400)).await
+}
+
+async fn start_with(dir: &TempDir, history_retention: Duration) -> Service {
     let config = ServiceConfig {
         settings: Settings::default(),
         numbers: Vec::new(),
-        history_retention: Duration::from_secs(7 * 86400),
-        purge_interval: Duration::from_secs(3600),
+        history_retention,
+        purge_interval: Duration::from_secs(600),
     };
     let store = Store::open(dir.path(), 8 << 20).unwrap();
     let numbers = store.numbers().unwrap();
@@ -367,5 +371,34 @@ async fn unassigned_number_messages_are_kept_unattributed() {
     let stored = svc.store().sms("SM1").unwrap().unwrap();
     assert_eq!(stored.passport, None);
     assert_eq!(svc.drain("+15559999999").await.unwrap().len(), 1);
+    svc.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn history_older_than_the_retention_is_purged() {
+    let dir = TempDir::new().unwrap();
+    let svc = start_with(&dir, Duration::from_secs(3600)).await;
+    let n = svc.assign("ap_a").await.unwrap().phone_number;
+    svc.ingest(sms("SM_OLD", &n, "old")).await.unwrap();
+    tokio::time::sleep(Duration::from_secs(1800)).await;
+    svc.ingest(sms("SM_NEW", &n, "new")).await.unwrap();
+    tokio::time::sleep(Duration::from_secs(2500)).await; // past the purge at 4200 s
+    assert!(
+        svc.store().sms("SM_OLD").unwrap().is_none(),
+        "older than 1h: purged"
+    );
+    assert!(
+        svc.store().sms("SM_NEW").unwrap().is_some(),
+        "40 min old: kept"
+    );
+    let page = svc
+        .history(
+            agentpass_actors::HistoryScope::Passport("ap_a"),
+            None,
+            10,
+            |_| true,
+        )
+        .unwrap();
+    assert_eq!(page.messages.len(), 1, "indexes purged too");
     svc.shutdown().await;
 }
