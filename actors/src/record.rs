@@ -1,5 +1,7 @@
 //! Records kept in the store and the filters waits use.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Millis;
@@ -83,6 +85,25 @@ impl NumberRecord {
     }
 }
 
+/// A condition on the body supplied by the caller (e.g. "carries a one-time code"),
+/// so the actor crate need not know how codes are found.
+#[derive(Clone)]
+pub struct BodyTest(pub Arc<dyn Fn(&str) -> bool + Send + Sync>);
+
+impl std::fmt::Debug for BodyTest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BodyTest(..)")
+    }
+}
+
+impl PartialEq for BodyTest {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for BodyTest {}
+
 /// Optional conditions a waiter puts on the message it wants.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Filter {
@@ -92,6 +113,8 @@ pub struct Filter {
     pub contains: Option<String>,
     /// Only messages received at or after this time.
     pub since: Option<Millis>,
+    /// Only messages whose body passes this test; others stay for other waiters.
+    pub body_test: Option<BodyTest>,
 }
 
 impl Filter {
@@ -101,7 +124,14 @@ impl Filter {
             from,
             contains: contains.map(|c| c.to_lowercase()),
             since,
+            body_test: None,
         }
+    }
+
+    /// Adds a body test.
+    pub fn with_body_test(mut self, test: impl Fn(&str) -> bool + Send + Sync + 'static) -> Self {
+        self.body_test = Some(BodyTest(Arc::new(test)));
+        self
     }
 
     /// Whether `sms` satisfies every condition.
@@ -112,5 +142,6 @@ impl Filter {
                 .contains
                 .as_deref()
                 .is_none_or(|c| sms.body.to_lowercase().contains(c))
+            && self.body_test.as_ref().is_none_or(|t| (t.0)(&sms.body))
     }
 }

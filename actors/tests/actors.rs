@@ -402,3 +402,19 @@ async fn history_older_than_the_retention_is_purged() {
     assert_eq!(page.messages.len(), 1, "indexes purged too");
     svc.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_body_test_leaves_other_messages_for_other_waiters() {
+    let dir = TempDir::new().unwrap();
+    let svc = start(&dir).await;
+    let n = svc.assign("ap_a").await.unwrap().phone_number;
+    svc.ingest(sms("SM1", &n, "Welcome aboard")).await.unwrap();
+    svc.ingest(sms("SM2", &n, "Your code is 123456"))
+        .await
+        .unwrap();
+    let with_digits = Filter::default().with_body_test(|b| b.chars().any(|c| c.is_ascii_digit()));
+    let got = svc.wait(&n, with_digits, 5 * SEC, None).await.unwrap();
+    assert_eq!(got.sms.sms_id, "SM2");
+    assert_eq!(wait(&svc, &n, 5).await.unwrap(), "Welcome aboard");
+    svc.shutdown().await;
+}

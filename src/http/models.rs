@@ -134,6 +134,9 @@ pub struct WaitBody {
     /// Mark the message delivered before answering (no claim to acknowledge; at-most-once).
     #[serde(default)]
     pub auto_ack: bool,
+    /// Only messages that carry a one-time code (others stay for plain waits).
+    #[serde(default)]
+    pub with_code: bool,
 }
 
 /// Wait reply.
