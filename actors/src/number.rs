@@ -189,6 +189,9 @@ impl Actor for NumberActor {
             }
         }
         if inbox.is_idle() {
+            // Leave the map first, so new work starts a fresh actor instead of queueing
+            // behind this one's stop (what is already queued is re-sent by callers).
+            inbox.ctx.registry.unregister(&inbox.number, &myself);
             myself.stop(Some("idle".into()));
         }
         Ok(())
@@ -213,8 +216,21 @@ impl Inbox {
             || self.messages.iter().any(|m| m.sms_id == id)
     }
 
+    /// A message committed by a webhook. It may already be here: this actor's startup
+    /// read can see a write before its flush completes and the webhook casts it — and
+    /// by then it may even have been delivered, so the store has the last word.
     fn arrived(&mut self, myself: &ActorRef<NumberMsg>, sms: SmsRecord) {
-        if sms.retrieved_at.is_none() && !self.known(&sms.sms_id) {
+        if self.known(&sms.sms_id) {
+            return;
+        }
+        let delivered = self
+            .ctx
+            .store
+            .sms(&sms.sms_id)
+            .ok()
+            .flatten()
+            .is_none_or(|s| s.retrieved_at.is_some());
+        if !delivered {
             self.offer(myself, sms);
         }
     }

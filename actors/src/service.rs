@@ -208,6 +208,7 @@ impl Service {
                 lease,
             };
             if actor.cast(NumberMsg::Wait(req, tx)).is_err() {
+                retry_pause().await;
                 continue;
             }
             let mut guard = CancelGuard {
@@ -220,7 +221,7 @@ impl Service {
                 Ok(result) => return result,
                 // The actor stopped without answering (it failed or went idle under us):
                 // the store still has everything; ask its successor.
-                Err(_) => tokio::task::yield_now().await,
+                Err(_) => retry_pause().await,
             }
         }
         Err(WaitError::Timeout(number.to_owned()))
@@ -251,7 +252,7 @@ impl Service {
                 .await
             {
                 Ok(CallResult::Success(result)) => return result,
-                _ => tokio::task::yield_now().await,
+                _ => retry_pause().await,
             }
         }
         Err(AckError::Shutdown)
@@ -267,7 +268,7 @@ impl Service {
                 .map_err(|_| StoreError::Closed)?;
             match actor.call(NumberMsg::Drain, None).await {
                 Ok(CallResult::Success(result)) => return result,
-                _ => tokio::task::yield_now().await,
+                _ => retry_pause().await,
             }
         }
         Err(StoreError::Closed)
@@ -331,6 +332,12 @@ impl Service {
             _ => Err(PoolError::Shutdown),
         }
     }
+}
+
+/// A short pause before re-sending to a number actor that stopped under us, so its
+/// successor can start.
+async fn retry_pause() {
+    tokio::time::sleep(Duration::from_millis(1)).await;
 }
 
 /// Cancels a pending wait when the caller's future is dropped.
