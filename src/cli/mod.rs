@@ -36,6 +36,8 @@ pub struct Cli {
 pub enum Command {
     /// Run the service: webhook, API, actor system, store.
     Serve,
+    /// MCP server on stdio (embedded, or a client of AGENTPASS_API_URL).
+    Mcp,
     /// Simulated inbound SMS.
     Sms {
         #[command(subcommand)]
@@ -103,6 +105,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Serve => {
             crate::app::serve(config, shutdown_signal()).await?;
         }
+        Command::Mcp => crate::mcp::run(config).await?,
         Command::Sms {
             command: SmsCommand::Send(args),
         } => client::send_sms(&config, &args).await?,

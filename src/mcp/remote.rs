@@ -1,0 +1,175 @@
+//! Remote mode: a thin client of a running `serve` over `/v1`. No pool state lives
+//! here. Waits are long-polls that claim the message and acknowledge it once it is
+//! ours; if this process dies in between, the claim's lease runs out and the service
+//! offers the message to the next wait (at-least-once, deduplicated here by id).
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+use serde_json::{json, Value};
+
+use super::backend::{Backend, SmsOut, SmsPage, WaitSpec};
+
+/// How many delivered message ids are remembered for deduplication.
+const SEEN: usize = 1024;
+
+/// A client of a running service.
+pub struct Remote {
+    http: reqwest::Client,
+    base: String,
+    key: String,
+    /// Ids already handed to the agent, newest last.
+    seen: Mutex<VecDeque<String>>,
+}
+
+impl Remote {
+    /// A client of `base` (e.g. `http://127.0.0.1:8787`) authenticating with `key`.
+    pub fn new(base: &str, key: String) -> Self {
+        Remote {
+            http: reqwest::Client::new(),
+            base: base.trim_end_matches('/').to_owned(),
+            key,
+            seen: Mutex::new(VecDeque::new()),
+        }
+    }
+
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+        timeout: Duration,
+    ) -> Result<(u16, Value), String> {
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.key)
+            .timeout(timeout);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| format!("could not reach {}: {e}", self.base))?;
+        let status = resp.status().as_u16();
+        let v: Value = resp
+            .json()
+            .await
+            .map_err(|e| format!("bad reply from {}: {e}", self.base))?;
+        Ok((status, v))
+    }
+
+    fn error_text(v: &Value) -> String {
+        v["error"]["message"]
+            .as_str()
+            .unwrap_or("unknown error")
+            .to_owned()
+    }
+
+    fn remember(&self, id: &str) -> bool {
+        let mut seen = self.seen.lock().expect("seen lock");
+        if seen.iter().any(|s| s == id) {
+            return false;
+        }
+        if seen.len() == SEEN {
+            seen.pop_front();
+        }
+        seen.push_back(id.to_owned());
+        true
+    }
+}
+
+fn enc(s: &str) -> String {
+    utf8_percent_encode(s, NON_ALPHANUMERIC).to_string()
+}
+
+const SHORT: Duration = Duration::from_secs(30);
+
+#[async_trait]
+impl Backend for Remote {
+    async fn assign(&self, passport: &str) -> Result<String, String> {
+        let (status, v) = self
+            .call(
+                reqwest::Method::PUT,
+                &format!("/v1/passports/{}/number", enc(passport)),
+                None,
+                SHORT,
+            )
+            .await?;
+        match status {
+            200 => Ok(v["phone_number"].as_str().unwrap_or_default().to_owned()),
+            _ => Err(Self::error_text(&v)),
+        }
+    }
+
+    async fn release(&self, passport: &str) -> Result<String, String> {
+        let (status, v) = self
+            .call(
+                reqwest::Method::DELETE,
+                &format!("/v1/passports/{}/number", enc(passport)),
+                None,
+                SHORT,
+            )
+            .await?;
+        match status {
+            200 => Ok(v["phone_number"].as_str().unwrap_or_default().to_owned()),
+            _ => Err(Self::error_text(&v)),
+        }
+    }
+
+    async fn wait(&self, number: &str, spec: WaitSpec) -> Result<SmsOut, String> {
+        let deadline = tokio::time::Instant::now() + spec.timeout;
+        let path = format!("/v1/numbers/{}/wait", enc(number));
+        loop {
+            let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let body = json!({
+                "timeout_ms": remaining.as_millis() as u64,
+                "from": spec.from, "contains": spec.contains, "since": spec.since, "with_code": spec.with_code,
+            });
+            let (status, v) = self
+                .call(reqwest::Method::POST, &path, Some(body), remaining + SHORT)
+                .await
+                .map_err(|e| format!("Wait for SMS failed: {e}"))?;
+            if status != 200 {
+                return Err(Self::error_text(&v));
+            }
+            let sms: SmsOut = serde_json::from_value(v["message"].clone())
+                .map_err(|e| format!("Wait for SMS failed: bad reply: {e}"))?;
+            let claim = v["claim"]["id"].as_str().unwrap_or_default();
+            let ack = format!("/v1/numbers/{}/messages/{}/ack", enc(number), enc(&sms.id));
+            // An ack that fails (lease expired) still leaves us holding the message: at-least-once.
+            let _ = self
+                .call(
+                    reqwest::Method::POST,
+                    &ack,
+                    Some(json!({ "claim_id": claim })),
+                    SHORT,
+                )
+                .await;
+            if self.remember(&sms.id) {
+                return Ok(sms);
+            }
+        }
+    }
+
+    async fn list(
+        &self,
+        number: &str,
+        limit: usize,
+        cursor: Option<String>,
+    ) -> Result<SmsPage, String> {
+        let mut path = format!("/v1/numbers/{}/messages?limit={limit}", enc(number));
+        if let Some(c) = cursor {
+            path.push_str(&format!("&cursor={}", enc(&c)));
+        }
+        let (status, v) = self.call(reqwest::Method::GET, &path, None, SHORT).await?;
+        if status != 200 {
+            return Err(Self::error_text(&v));
+        }
+        serde_json::from_value(v).map_err(|e| format!("bad reply: {e}"))
+    }
+}

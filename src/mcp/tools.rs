@@ -1,0 +1,340 @@
+//! The MCP tools: schemas, annotations, structured results, progress and cancellation.
+//! Each tool validates its arguments, calls the [`Backend`] and shapes the result;
+//! failures are tool results with `isError: true`, never a crashed server.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rmcp::handler::server::{tool::ToolRouter, wrapper::Parameters};
+use rmcp::model::ProgressNotificationParam;
+use rmcp::service::RequestContext;
+use rmcp::{tool, tool_handler, tool_router, Json, RoleServer, ServerHandler};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+
+use super::backend::{Backend, SmsOut, SmsPage, WaitSpec};
+
+/// Default and longest wait, in milliseconds.
+const DEFAULT_TIMEOUT_MS: u64 = 30_000;
+const MAX_TIMEOUT_MS: u64 = 600_000;
+/// How often a long wait reports progress (when the client asked for it).
+const PROGRESS_EVERY: Duration = Duration::from_secs(1);
+
+/// Arguments naming a passport.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct PassportArgs {
+    /// The agent's AgentPass passport id, e.g. `ap_abc123`.
+    pub passport_id: String,
+}
+
+/// `since`: epoch milliseconds or RFC 3339.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Since {
+    /// Unix epoch milliseconds.
+    EpochMs(u64),
+    /// RFC 3339 timestamp, e.g. `2026-01-31T12:00:00Z`.
+    Rfc3339(String),
+}
+
+/// Arguments of `wait_for_sms`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct WaitForSmsArgs {
+    /// The number to wait on, as returned by get_phone_number (E.164, e.g. +15550000001).
+    pub phone_number: String,
+    /// How long to wait in milliseconds (default 30000, at most 600000).
+    pub timeout: Option<u64>,
+    /// Only a message from exactly this sender (phone number, short code or name).
+    pub from: Option<String>,
+    /// Only a message whose body contains this text (case-insensitive).
+    pub contains: Option<String>,
+    /// Only a message received at or after this time: RFC 3339 or epoch milliseconds.
+    pub since: Option<Since>,
+}
+
+/// Arguments of `wait_for_otp`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct WaitForOtpArgs {
+    /// The number to wait on, as returned by get_phone_number (E.164).
+    pub phone_number: String,
+    /// How long to wait in milliseconds (default 30000, at most 600000).
+    pub timeout: Option<u64>,
+    /// Only a message from exactly this sender.
+    pub from: Option<String>,
+    /// Only a message received at or after this time: RFC 3339 or epoch milliseconds.
+    pub since: Option<Since>,
+}
+
+/// Arguments of `extract_otp_from_sms`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ExtractArgs {
+    /// The full text of the SMS.
+    pub sms_body: String,
+}
+
+/// Arguments of `list_sms`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ListArgs {
+    /// The number whose messages to list (E.164).
+    pub phone_number: String,
+    /// Page size, 1 to 100 (default 20).
+    pub limit: Option<usize>,
+    /// `next_cursor` from the previous page.
+    pub cursor: Option<String>,
+}
+
+/// A passport's number.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct PhoneNumberOut {
+    /// The number (E.164), e.g. +15550000001.
+    pub phone_number: String,
+}
+
+/// A released number.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ReleasedOut {
+    /// The number, now in quarantine before anyone else gets it.
+    pub phone_number: String,
+    /// Always true.
+    pub released: bool,
+}
+
+/// An extracted code.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CodeOut {
+    /// The one-time code, or null when the message carries none.
+    pub code: Option<String>,
+}
+
+/// A code and the message it came from.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct OtpOut {
+    /// The one-time code.
+    pub code: String,
+    /// The message that carried it.
+    pub sms: SmsOut,
+}
+
+/// The MCP server.
+#[derive(Clone)]
+pub struct SmsTools {
+    backend: Arc<dyn Backend>,
+    /// Cancelled when stdin closes, so waits end at once.
+    shutdown: CancellationToken,
+    tool_router: ToolRouter<Self>,
+}
+
+#[tool_router]
+impl SmsTools {
+    /// Tools over `backend`.
+    pub fn new(backend: Arc<dyn Backend>, shutdown: CancellationToken) -> Self {
+        SmsTools {
+            backend,
+            shutdown,
+            tool_router: Self::tool_router(),
+        }
+    }
+
+    #[tool(
+        name = "get_phone_number",
+        description = "Get the phone number of a passport, assigning one on first use. The same passport always gets the same number until it is released; passports never share a number.",
+        annotations(
+            title = "Get phone number",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    async fn get_phone_number(
+        &self,
+        Parameters(a): Parameters<PassportArgs>,
+    ) -> Result<Json<PhoneNumberOut>, String> {
+        let phone_number = self
+            .backend
+            .assign(&a.passport_id)
+            .await
+            .map_err(|e| format!("Get phone number failed: {e}"))?;
+        Ok(Json(PhoneNumberOut { phone_number }))
+    }
+
+    #[tool(
+        name = "release_phone_number",
+        description = "Release the passport's phone number. It is quarantined (not given to anyone else) for a while, so late messages never reach another agent.",
+        annotations(
+            title = "Release phone number",
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = false,
+            open_world_hint = false
+        )
+    )]
+    async fn release_phone_number(
+        &self,
+        Parameters(a): Parameters<PassportArgs>,
+    ) -> Result<Json<ReleasedOut>, String> {
+        let phone_number = self
+            .backend
+            .release(&a.passport_id)
+            .await
+            .map_err(|e| format!("Release phone number failed: {e}"))?;
+        Ok(Json(ReleasedOut {
+            phone_number,
+            released: true,
+        }))
+    }
+
+    #[tool(
+        name = "wait_for_sms",
+        description = "Wait for the next SMS to the number that has not been delivered yet (received since the number was assigned, within the last 5 minutes), optionally filtered by sender, text or time. Returns at once if one is already there. Each message is delivered once.",
+        annotations(
+            title = "Wait for SMS",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false,
+            open_world_hint = true
+        )
+    )]
+    async fn wait_for_sms(
+        &self,
+        Parameters(a): Parameters<WaitForSmsArgs>,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<Json<SmsOut>, String> {
+        let spec = spec(a.timeout, a.from, a.contains, a.since, false)?;
+        self.wait(&a.phone_number, spec, ctx).await.map(Json)
+    }
+
+    #[tool(
+        name = "wait_for_otp",
+        description = "Wait for the next SMS to the number that carries a one-time code and return the code with the message, in one call. Messages without a code are left for wait_for_sms.",
+        annotations(
+            title = "Wait for one-time code",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false,
+            open_world_hint = true
+        )
+    )]
+    async fn wait_for_otp(
+        &self,
+        Parameters(a): Parameters<WaitForOtpArgs>,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<Json<OtpOut>, String> {
+        let spec = spec(a.timeout, a.from, None, a.since, true)?;
+        let sms = self.wait(&a.phone_number, spec, ctx).await?;
+        let code = crate::otp::extract_code(&sms.body)
+            .ok_or("Wait for SMS failed: the message carries no code")?;
+        Ok(Json(OtpOut { code, sms }))
+    }
+
+    #[tool(
+        name = "extract_otp_from_sms",
+        description = "Extract the one-time code from an SMS body; null when it carries none.",
+        annotations(
+            title = "Extract one-time code",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
+    )]
+    fn extract_otp_from_sms(&self, Parameters(a): Parameters<ExtractArgs>) -> Json<CodeOut> {
+        Json(CodeOut {
+            code: crate::otp::extract_code(&a.sms_body),
+        })
+    }
+
+    #[tool(
+        name = "list_sms",
+        description = "List the messages received on the number, newest first, a page at a time.",
+        annotations(
+            title = "List SMS",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
+    )]
+    async fn list_sms(&self, Parameters(a): Parameters<ListArgs>) -> Result<Json<SmsPage>, String> {
+        let limit = a.limit.unwrap_or(20);
+        if !(1..=100).contains(&limit) {
+            return Err("List SMS failed: limit must be between 1 and 100".into());
+        }
+        let page = self
+            .backend
+            .list(&a.phone_number, limit, a.cursor)
+            .await
+            .map_err(|e| format!("List SMS failed: {e}"))?;
+        Ok(Json(page))
+    }
+}
+
+impl SmsTools {
+    /// Runs a wait, reporting progress while it lasts and ending it when the client
+    /// cancels the request or stdin closes (dropping the wait uses no message up).
+    async fn wait(
+        &self,
+        number: &str,
+        spec: WaitSpec,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<SmsOut, String> {
+        let total = spec.timeout.as_millis() as f64;
+        let wait = self.backend.wait(number, spec);
+        tokio::pin!(wait);
+        let token = ctx.meta.get_progress_token();
+        let started = tokio::time::Instant::now();
+        let mut tick = tokio::time::interval_at(started + PROGRESS_EVERY, PROGRESS_EVERY);
+        loop {
+            tokio::select! {
+                result = &mut wait => return result,
+                _ = ctx.ct.cancelled() => return Err("Wait for SMS failed: cancelled".into()),
+                _ = self.shutdown.cancelled() => return Err("Wait for SMS failed: the MCP server is shutting down".into()),
+                _ = tick.tick(), if token.is_some() => {
+                    let elapsed = started.elapsed().as_millis() as f64;
+                    let p = ProgressNotificationParam::new(token.clone().expect("checked"), elapsed)
+                        .with_total(total)
+                        .with_message(format!("Waiting for SMS to {number}"));
+                    let _ = ctx.peer.notify_progress(p).await;
+                }
+            }
+        }
+    }
+}
+
+/// Validates wait arguments.
+fn spec(
+    timeout: Option<u64>,
+    from: Option<String>,
+    contains: Option<String>,
+    since: Option<Since>,
+    with_code: bool,
+) -> Result<WaitSpec, String> {
+    let timeout = timeout.unwrap_or(DEFAULT_TIMEOUT_MS);
+    if !(1..=MAX_TIMEOUT_MS).contains(&timeout) {
+        return Err(format!(
+            "Wait for SMS failed: timeout must be between 1 and {MAX_TIMEOUT_MS} ms"
+        ));
+    }
+    let since = match since {
+        None => None,
+        Some(Since::EpochMs(ms)) => Some(ms),
+        Some(Since::Rfc3339(s)) => {
+            Some(crate::timefmt::parse_since(&s).map_err(|e| format!("Wait for SMS failed: {e}"))?)
+        }
+    };
+    Ok(WaitSpec {
+        timeout: Duration::from_millis(timeout),
+        from,
+        contains,
+        since,
+        with_code,
+    })
+}
+
+#[tool_handler(
+    router = self.tool_router,
+    name = "agentpass-sms",
+    instructions = "Phone numbers and SMS one-time codes for agents: get_phone_number for your passport, then wait_for_otp (or wait_for_sms + extract_otp_from_sms) after triggering the SMS; release_phone_number when done."
+)]
+impl ServerHandler for SmsTools {}
