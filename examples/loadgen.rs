@@ -71,7 +71,7 @@ async fn main() -> anyhow::Result<()> {
         Some(k) => k.clone(),
         None => read("dev-api-key")?,
     };
-    let http = reqwest::Client::builder()
+    let http = agentpass_sms::http_client::builder()
         .pool_max_idle_per_host(args.connections + args.waiters)
         .build()?;
     let run = format!("{:08x}", rand::random::<u32>());

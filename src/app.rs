@@ -9,8 +9,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use agentpass_actors::{
-    FixedPool, MockProvider, NumberProvider, SearchQuery, Service, ServiceConfig, Settings,
-    StartError, Store, StoreError,
+    MockProvider, NumberProvider, SearchQuery, Service, ServiceConfig, Settings, StartError, Store,
+    StoreError,
 };
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -35,6 +35,9 @@ pub enum AppError {
     /// The actor system failed to start.
     #[error(transparent)]
     Start(StartError),
+    /// The Twilio client could not be built (bad SID, token or api_base).
+    #[error("Twilio configuration: {0}")]
+    Twilio(#[from] crate::twilio::TwilioError),
     /// Refused to run insecurely.
     #[error("{0}")]
     Refused(String),
@@ -114,7 +117,13 @@ async fn start_with_store(config: &Config, mode: Mode, store: Store) -> Result<R
                 existing.iter().map(|(n, _)| n.as_str()),
             ))
         }
-        Mode::Twilio => Arc::new(FixedPool),
+        Mode::Twilio => {
+            let client = crate::twilio::setup::client(config)?;
+            Arc::new(crate::twilio::TwilioProvider::new(
+                client,
+                &config.public_base_url(),
+            ))
+        }
     };
     let settings = Settings {
         inbox_retention: config.delivery.inbox_retention,
@@ -168,6 +177,14 @@ async fn start_with_store(config: &Config, mode: Mode, store: Store) -> Result<R
             let _ = stopped.await;
         });
     let server = tokio::spawn(server.run());
+    if mode == Mode::Twilio {
+        let client = crate::twilio::setup::client(config)?;
+        tokio::spawn(crate::twilio::setup::check_and_warn(
+            client,
+            service.clone(),
+            public_base_url.clone(),
+        ));
+    }
     let mode_name = match mode {
         Mode::Mock => "mock",
         Mode::Twilio => "twilio",

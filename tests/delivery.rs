@@ -89,7 +89,7 @@ async fn a_disconnected_waiter_does_not_use_the_message_up() {
     let s = Server::start(&[]);
     let n = s.assign("ap_1").await;
     let url = format!("{}/v1/numbers/{}/wait", s.base, enc(&n));
-    let short = reqwest::Client::builder()
+    let short = agentpass_sms::http_client::builder()
         .timeout(Duration::from_millis(300))
         .build()
         .unwrap();

@@ -25,9 +25,7 @@ pub use clock::{Clock, Millis};
 pub use context::Settings;
 pub use delivery::{AckError, Claim, Delivered, Owner, WaitError};
 pub use pool_state::{Assignment, NumberInfo, PoolError};
-pub use provider::{
-    FixedPool, MockProvider, NumberProvider, OwnedNumber, ProviderError, SearchQuery,
-};
+pub use provider::{MockProvider, NumberProvider, OwnedNumber, ProviderError, SearchQuery};
 pub use record::{Filter, InboundSms, NumberRecord, NumberState, SmsRecord};
 pub use service::{Ingested, Service, ServiceConfig, StartError};
 pub use store::{HistoryScope, Page, Store, StoreError};

@@ -135,34 +135,3 @@ impl NumberProvider for MockProvider {
         Ok(Vec::new())
     }
 }
-
-/// A provider for a fixed, configured pool: it cannot buy or list anything.
-#[derive(Debug, Default)]
-pub struct FixedPool;
-
-#[async_trait]
-impl NumberProvider for FixedPool {
-    fn name(&self) -> &'static str {
-        "fixed"
-    }
-
-    fn billable(&self) -> bool {
-        true
-    }
-
-    async fn search(&self, _query: &SearchQuery) -> Result<Vec<String>, ProviderError> {
-        Err(ProviderError::Unsupported("buying numbers"))
-    }
-
-    async fn buy(&self, _phone_number: &str) -> Result<OwnedNumber, ProviderError> {
-        Err(ProviderError::Unsupported("buying numbers"))
-    }
-
-    async fn release(&self, _number: &OwnedNumber) -> Result<(), ProviderError> {
-        Err(ProviderError::Unsupported("releasing numbers"))
-    }
-
-    async fn list_recent_inbound(&self, _since: Millis) -> Result<Vec<InboundSms>, ProviderError> {
-        Ok(Vec::new())
-    }
-}

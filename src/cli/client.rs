@@ -77,7 +77,7 @@ pub async fn send_sms(config: &Config, args: &SendArgs) -> anyhow::Result<()> {
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect();
     let sig = signature::compute(&key, &signed_url, &params);
-    let resp = reqwest::Client::new()
+    let resp = crate::http_client::client()
         .post(&url)
         .header("X-Twilio-Signature", sig)
         .form(&params)
@@ -105,7 +105,7 @@ pub async fn numbers(config: &Config, command: NumbersCommand) -> anyhow::Result
             )
         })?,
     };
-    let client = reqwest::Client::new();
+    let client = crate::http_client::client();
     let enc = |p: &str| {
         percent_encoding::utf8_percent_encode(p, percent_encoding::NON_ALPHANUMERIC).to_string()
     };

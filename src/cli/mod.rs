@@ -2,6 +2,7 @@
 
 mod client;
 mod otp;
+mod twilio;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -50,6 +51,11 @@ pub enum Command {
     },
     /// Extract the one-time code from an SMS body.
     Otp(otp::OtpArgs),
+    /// Twilio account setup.
+    Twilio {
+        #[command(subcommand)]
+        command: TwilioCommand,
+    },
     /// Configuration.
     Config {
         #[command(subcommand)]
@@ -73,6 +79,15 @@ pub enum NumbersCommand {
     Assign { passport_id: String },
     /// Release the number of a passport into quarantine.
     Release { passport_id: String },
+}
+
+/// `twilio` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum TwilioCommand {
+    /// Check the credentials, that every pool number is in the account, and where its SMS webhook points.
+    Check,
+    /// Point every pool number's SMS webhook at {public_base_url}/webhook/sms-received.
+    SyncWebhooks,
 }
 
 /// `config` subcommands.
@@ -113,6 +128,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Config {
             command: ConfigCommand::Show,
         } => print!("{}", config.redacted_toml()),
+        Command::Twilio { command } => {
+            return match command {
+                TwilioCommand::Check => twilio::check(&config).await,
+                TwilioCommand::SyncWebhooks => twilio::sync(&config).await,
+            }
+        }
         Command::Otp(_) => unreachable!("handled above"),
     }
     Ok(0)

@@ -29,7 +29,7 @@ impl Remote {
     /// A client of `base` (e.g. `http://127.0.0.1:8787`) authenticating with `key`.
     pub fn new(base: &str, key: String) -> Self {
         Remote {
-            http: reqwest::Client::new(),
+            http: crate::http_client::client(),
             base: base.trim_end_matches('/').to_owned(),
             key,
             seen: Mutex::new(VecDeque::new()),

@@ -190,7 +190,7 @@ pub fn enc(number: &str) -> String {
 }
 
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder()
+    agentpass_sms::http_client::builder()
         .timeout(Duration::from_secs(30))
         .build()
         .unwrap()

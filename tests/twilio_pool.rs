@@ -1,0 +1,212 @@
+//! Twilio mode end to end: the real binary against an in-test fake Twilio.
+
+mod common;
+mod fake_twilio;
+
+use std::collections::HashSet;
+
+use common::*;
+use fake_twilio::{FakeTwilio, PUBLIC, SID, TOKEN};
+
+fn twilio_env(fake: &FakeTwilio, extra: &[(&'static str, &'static str)]) -> Vec<(String, String)> {
+    let mut env = vec![
+        ("TWILIO_ACCOUNT_SID".to_owned(), SID.to_owned()),
+        ("TWILIO_AUTH_TOKEN".to_owned(), TOKEN.to_owned()),
+        ("AGENTPASS_TWILIO_API_BASE".to_owned(), fake.base.clone()),
+        ("AGENTPASS_PUBLIC_BASE_URL".to_owned(), PUBLIC.to_owned()),
+    ];
+    env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    env
+}
+
+fn start(env: &[(String, String)]) -> Server {
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    Server::start(&env)
+}
+
+fn purchases(fake: &FakeTwilio) -> usize {
+    fake.requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/IncomingPhoneNumbers.json"))
+        .count()
+}
+
+#[tokio::test]
+async fn exhaustion_buys_exactly_one_number_per_passport_under_concurrency() {
+    let fake = FakeTwilio::start().await;
+    fake.state().available = (1..=10).map(|i| format!("+1415555{i:04}")).collect();
+    let s = start(&twilio_env(&fake, &[]));
+    assert!(
+        s.log().contains("Initialized with 0 phone numbers"),
+        "{}",
+        s.log()
+    );
+    let s = std::sync::Arc::new(s);
+    let mut calls = Vec::new();
+    for i in 0..20 {
+        let s = s.clone();
+        calls.push(tokio::spawn(async move {
+            let passport = format!("ap_{}", i % 5);
+            let (status, v) = s
+                .send(
+                    "PUT",
+                    &format!("/v1/passports/{passport}/number"),
+                    serde_json::Value::Null,
+                )
+                .await;
+            assert_eq!(status, 200, "{v}");
+            (passport, v["phone_number"].as_str().unwrap().to_owned())
+        }));
+    }
+    let mut by_passport = std::collections::HashMap::new();
+    for c in calls {
+        let (p, n) = c.await.unwrap();
+        assert_eq!(
+            by_passport.entry(p).or_insert_with(|| n.clone()),
+            &n,
+            "sticky under concurrency"
+        );
+    }
+    let numbers: HashSet<_> = by_passport.values().collect();
+    assert_eq!(numbers.len(), 5, "five passports, five distinct numbers");
+    assert_eq!(
+        fake.state().owned.len(),
+        5,
+        "exactly one purchase per needed number"
+    );
+    for o in &fake.state().owned {
+        assert_eq!(o.sms_url, format!("{PUBLIC}/webhook/sms-received"));
+        assert_eq!(o.sms_method, "POST");
+    }
+    assert!(purchases(&fake) >= 5);
+    // Released numbers are reused after quarantine, never bought again meanwhile.
+    assert!(s.log().contains("Assigned "), "assignment logged");
+}
+
+#[tokio::test]
+async fn caps_bound_purchases_with_a_clear_error() {
+    let fake = FakeTwilio::start().await;
+    fake.state().available = (1..=10).map(|i| format!("+1415555{i:04}")).collect();
+    let s = start(&twilio_env(&fake, &[("AGENTPASS_POOL_MAX_NUMBERS", "2")]));
+    s.assign("ap_1").await;
+    s.assign("ap_2").await;
+    let (status, v) = s
+        .send("PUT", "/v1/passports/ap_3/number", serde_json::Value::Null)
+        .await;
+    assert_eq!(status, 503, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("pool.max_numbers = 2"),
+        "{v}"
+    );
+    assert_eq!(fake.state().owned.len(), 2);
+    drop(s);
+    let fake = FakeTwilio::start().await;
+    fake.state().available = (1..=10).map(|i| format!("+1415555{i:04}")).collect();
+    let s = start(&twilio_env(
+        &fake,
+        &[("AGENTPASS_POOL_MAX_PROVISIONS_PER_HOUR", "1")],
+    ));
+    s.assign("ap_1").await;
+    let (status, v) = s
+        .send("PUT", "/v1/passports/ap_2/number", serde_json::Value::Null)
+        .await;
+    assert_eq!(status, 503, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("max_provisions_per_hour"),
+        "{v}"
+    );
+}
+
+#[tokio::test]
+async fn a_taken_candidate_is_skipped_and_refused_credentials_are_a_clear_error() {
+    let fake = FakeTwilio::start().await;
+    fake.state().available = vec!["+14155550001".into(), "+14155550002".into()];
+    fake.state().unavailable = vec!["+14155550001".into()];
+    let s = start(&twilio_env(&fake, &[]));
+    assert_eq!(
+        s.assign("ap_1").await,
+        "+14155550002",
+        "21422 on the first candidate: next one bought"
+    );
+    fake.state().fail_next = Some((
+        401,
+        serde_json::json!({"code": 20003, "message": "Authenticate", "more_info": "https://www.twilio.com/docs/errors/20003", "status": 401}),
+    ));
+    let (status, v) = s
+        .send("PUT", "/v1/passports/ap_2/number", serde_json::Value::Null)
+        .await;
+    assert_eq!(status, 502, "{v}");
+    let msg = v["error"]["message"].as_str().unwrap();
+    assert!(msg.contains("credentials"), "{msg}");
+    assert!(
+        !msg.contains(TOKEN) && !s.log().contains(TOKEN),
+        "the token never leaks"
+    );
+}
+
+// Multi-threaded: the CLI runs as a blocking child process while the fake serves it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn configured_pool_is_used_first_and_twilio_check_reports_webhooks() {
+    let fake = FakeTwilio::start().await;
+    fake.state()
+        .own("+14155550777", &format!("{PUBLIC}/webhook/sms-received"));
+    fake.state()
+        .own("+14155550888", "https://old.example.com/sms");
+    let mut env = twilio_env(&fake, &[]);
+    env.push((
+        "TWILIO_PHONE_NUMBERS".into(),
+        "+14155550777,+14155550888,+14155550999".into(),
+    ));
+    let s = start(&env);
+    assert!(s.log().contains("Initialized with 3 phone numbers"));
+    assert_eq!(
+        s.assign("ap_1").await,
+        "+14155550777",
+        "configured numbers first, no purchase"
+    );
+    assert_eq!(purchases(&fake), 0);
+    let envs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let dir = tempfile::TempDir::new().unwrap();
+    let out = command(dir.path(), &envs)
+        .args(["twilio", "check"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("credentials: ok"), "{text}");
+    assert!(
+        text.contains("+14155550888") && text.contains("old.example.com"),
+        "{text}"
+    );
+    assert!(text.contains("+14155550999"), "{text}");
+    let out = command(dir.path(), &envs)
+        .args(["twilio", "sync-webhooks"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("+14155550888: SmsUrl updated"), "{text}");
+    assert!(
+        text.contains("+14155550999: not in this Twilio account"),
+        "{text}"
+    );
+    let fixed = fake
+        .state()
+        .owned
+        .iter()
+        .find(|o| o.phone_number == "+14155550888")
+        .unwrap()
+        .sms_url
+        .clone();
+    assert_eq!(fixed, format!("{PUBLIC}/webhook/sms-received"));
+    assert!(
+        s.log().contains("Twilio check"),
+        "serve checks at start: {}",
+        s.log()
+    );
+}
