@@ -65,12 +65,17 @@ pub struct Running {
     pub service: Arc<Service>,
     stop: oneshot::Sender<()>,
     server: JoinHandle<()>,
+    /// Periodic tasks (Twilio check, reconciliation), aborted at shutdown.
+    background: Vec<JoinHandle<()>>,
 }
 
 impl Running {
     /// Graceful shutdown: stop accepting, end waiters with a clear error, let in-flight
     /// requests finish (webhooks durably), then flush and close the store.
     pub async fn shutdown(self) {
+        for task in &self.background {
+            task.abort();
+        }
         let _ = self.stop.send(());
         self.service.stop_actors().await;
         let _ = self.server.await;
@@ -110,6 +115,7 @@ pub async fn start(config: &Config) -> Result<Running, AppError> {
 async fn start_with_store(config: &Config, mode: Mode, store: Store) -> Result<Running, AppError> {
     let signing_key = signing_key(config, mode)?;
     let keys = api_keys(config)?;
+    let mut background = Vec::new();
     let provider: Arc<dyn NumberProvider> = match mode {
         Mode::Mock => {
             let existing = store.numbers().map_err(AppError::Store)?;
@@ -132,6 +138,7 @@ async fn start_with_store(config: &Config, mode: Mode, store: Store) -> Result<R
         auto_provision: mode == Mode::Mock || config.auto_provision(),
         max_numbers: config.pool.max_numbers,
         max_provisions_per_hour: config.pool.max_provisions_per_hour,
+        release_idle_after: config.pool.release_idle_after,
         search: SearchQuery {
             country: config.twilio.country.clone(),
             area_code: config.twilio.area_code.clone(),
@@ -144,7 +151,7 @@ async fn start_with_store(config: &Config, mode: Mode, store: Store) -> Result<R
         purge_interval: config.store.purge_interval,
     };
     let service = Arc::new(
-        Service::start(store, service_config, provider)
+        Service::start(store, service_config, provider.clone())
             .await
             .map_err(AppError::Start)?,
     );
@@ -179,11 +186,15 @@ async fn start_with_store(config: &Config, mode: Mode, store: Store) -> Result<R
     let server = tokio::spawn(server.run());
     if mode == Mode::Twilio {
         let client = crate::twilio::setup::client(config)?;
-        tokio::spawn(crate::twilio::setup::check_and_warn(
-            client,
+        let check =
+            crate::twilio::setup::check_and_warn(client, service.clone(), public_base_url.clone());
+        background.push(tokio::spawn(check));
+        let reconcile = crate::twilio::reconcile::run(
+            provider,
             service.clone(),
-            public_base_url.clone(),
-        ));
+            config.twilio.reconcile_interval,
+        );
+        background.push(tokio::spawn(reconcile));
     }
     let mode_name = match mode {
         Mode::Mock => "mock",
@@ -196,6 +207,7 @@ async fn start_with_store(config: &Config, mode: Mode, store: Store) -> Result<R
         service,
         stop,
         server,
+        background,
     })
 }
 

@@ -210,3 +210,124 @@ async fn configured_pool_is_used_first_and_twilio_check_reports_webhooks() {
         s.log()
     );
 }
+
+fn now_rfc2822() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    now.format(&time::format_description::well_known::Rfc2822)
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconciliation_backfills_a_lost_webhook_and_surfaces_30038_to_the_waiter() {
+    let fake = FakeTwilio::start().await;
+    fake.state()
+        .own("+14155550777", &format!("{PUBLIC}/webhook/sms-received"));
+    let mut env = twilio_env(&fake, &[("AGENTPASS_TWILIO_RECONCILE_INTERVAL", "200ms")]);
+    env.push(("TWILIO_PHONE_NUMBERS".into(), "+14155550777".into()));
+    let s = start(&env);
+    let n = s.assign("ap_1").await;
+    // Twilio's dates have whole seconds: let the assignment start a second earlier.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let mut lost = fake_twilio::message(
+        "SM00000000000000000000000000000001",
+        "inbound",
+        "received",
+        &n,
+        &now_rfc2822(),
+    );
+    lost["body"] = "Your code is 246810".into();
+    let outbound = fake_twilio::message(
+        "SM00000000000000000000000000000002",
+        "outbound-api",
+        "sent",
+        &n,
+        &now_rfc2822(),
+    );
+    fake.state().messages = vec![lost, outbound];
+    let (status, v) = s.wait(&n, 5000).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(
+        v["message"]["body"], "Your code is 246810",
+        "backfilled although no webhook came"
+    );
+    assert!(
+        s.log()
+            .contains("Reconciled SMS SM00000000000000000000000000000001"),
+        "{}",
+        s.log()
+    );
+    // A message Twilio filtered ends the wait with a distinct error, not a timeout.
+    let mut filtered = fake_twilio::message(
+        "SM00000000000000000000000000000003",
+        "inbound",
+        "failed",
+        &n,
+        &now_rfc2822(),
+    );
+    filtered["body"] = "".into();
+    filtered["error_code"] = 30038.into();
+    filtered["error_message"] = "OTP message body filtered".into();
+    fake.state().messages.push(filtered);
+    let (status, v) = s.wait(&n, 5000).await;
+    assert_eq!(status, 502, "{v}");
+    assert_eq!(v["error"]["code"], "provider_filtered");
+    let msg = v["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("30038") && msg.contains("OTP message body filtered"),
+        "{msg}"
+    );
+    let (_, v) = s.get(&format!("/v1/numbers/{}/messages", enc(&n))).await;
+    assert_eq!(
+        v["messages"].as_array().unwrap().len(),
+        2,
+        "inbound only, each once: {v}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bought_numbers_idle_past_release_idle_after_are_given_back() {
+    let fake = FakeTwilio::start().await;
+    fake.state().available = vec!["+14155550001".into()];
+    let env = twilio_env(
+        &fake,
+        &[
+            ("AGENTPASS_POOL_RELEASE_IDLE_AFTER", "500ms"),
+            ("AGENTPASS_POOL_QUARANTINE", "100ms"),
+        ],
+    );
+    let s = start(&env);
+    let n = s.assign("ap_1").await;
+    let sid = fake.state().owned[0].sid.clone();
+    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+    assert!(
+        fake.state().owned.iter().any(|o| o.sid == sid),
+        "an assigned number is never given back"
+    );
+    s.send(
+        "DELETE",
+        "/v1/passports/ap_1/number",
+        serde_json::Value::Null,
+    )
+    .await;
+    let mut gone = false;
+    for _ in 0..40 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        if fake
+            .requests()
+            .iter()
+            .any(|r| r.method == "DELETE" && r.path.contains(&sid))
+        {
+            gone = true;
+            break;
+        }
+    }
+    assert!(gone, "idle bought number released to Twilio");
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let (_, v) = s.get("/v1/numbers").await;
+    assert!(!v.to_string().contains(&n), "the pool shrank: {v}");
+    assert!(
+        s.log().contains(&format!("Gave {n} back to twilio")),
+        "{}",
+        s.log()
+    );
+}

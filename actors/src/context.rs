@@ -21,6 +21,8 @@ pub struct Settings {
     pub max_numbers: u32,
     /// Cap on purchases per rolling hour for billable providers.
     pub max_provisions_per_hour: u32,
+    /// Give bought numbers back to the provider after they sat unused this long.
+    pub release_idle_after: Option<Duration>,
     /// Country and area code to search when buying.
     pub search: crate::provider::SearchQuery,
 }
@@ -34,6 +36,7 @@ impl Default for Settings {
             auto_provision: true,
             max_numbers: 20,
             max_provisions_per_hour: 5,
+            release_idle_after: None,
             search: crate::provider::SearchQuery {
                 country: "US".into(),
                 area_code: None,

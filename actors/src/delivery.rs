@@ -78,6 +78,13 @@ pub enum WaitError {
     /// The service is shutting down.
     #[error("Wait for SMS failed: the service is shutting down")]
     Shutdown,
+    /// The provider failed or filtered a message to the number (e.g. Twilio 30038).
+    #[error("Wait for SMS failed: the provider did not deliver an SMS to {number}{}: {message}", code.map(|c| format!(" (error {c})")).unwrap_or_default())]
+    ProviderFiltered {
+        number: String,
+        code: Option<u32>,
+        message: String,
+    },
     /// The store could not record the delivery; the message stays undelivered.
     #[error("Wait for SMS failed: could not record the delivery: {0}")]
     Store(String),

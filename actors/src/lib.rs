@@ -26,6 +26,6 @@ pub use context::Settings;
 pub use delivery::{AckError, Claim, Delivered, Owner, WaitError};
 pub use pool_state::{Assignment, NumberInfo, PoolError};
 pub use provider::{MockProvider, NumberProvider, OwnedNumber, ProviderError, SearchQuery};
-pub use record::{Filter, InboundSms, NumberRecord, NumberState, SmsRecord};
+pub use record::{Filter, InboundSms, NumberRecord, NumberState, ProviderFailure, SmsRecord};
 pub use service::{Ingested, Service, ServiceConfig, StartError};
 pub use store::{HistoryScope, Page, Store, StoreError};

@@ -17,7 +17,7 @@ use tokio::task::JoinHandle;
 
 use crate::context::Context;
 use crate::delivery::{AckError, Claim, Delivered, Owner, WaitError, WaitRequest};
-use crate::record::SmsRecord;
+use crate::record::{ProviderFailure, SmsRecord};
 use crate::store::StoreError;
 use crate::writer::WriteOp;
 
@@ -288,6 +288,9 @@ impl Inbox {
     /// (durably) before the waiter sees it.
     fn hand_over(&mut self, myself: &ActorRef<NumberMsg>, sms: SmsRecord, waiter: Waiter) {
         waiter.timer.abort();
+        if let Some(failure) = sms.failure.clone() {
+            return self.report_failure(myself, sms, failure, waiter);
+        }
         if let Some(lease) = waiter.req.lease {
             let claim = Claim {
                 id: format!("{:016x}", rand::random::<u64>()),
@@ -343,6 +346,36 @@ impl Inbox {
             if store.write(op).await.is_ok() {
                 let _ = myself.cast(NumberMsg::Returned(sms));
             }
+        });
+    }
+
+    /// A message the provider failed or filtered: the waiter is told (a distinct error,
+    /// not a silent timeout) and the message is recorded as reported.
+    fn report_failure(
+        &mut self,
+        myself: &ActorRef<NumberMsg>,
+        sms: SmsRecord,
+        failure: ProviderFailure,
+        waiter: Waiter,
+    ) {
+        self.reserved.insert(sms.sms_id.clone());
+        let at = self.ctx.clock.now_ms();
+        let written = self.ctx.store.write(WriteOp::SetRetrieved {
+            sms_id: sms.sms_id.clone(),
+            at: Some(at),
+        });
+        let (myself, number) = (myself.clone(), self.number.clone());
+        tokio::spawn(async move {
+            let err = match written.await {
+                Ok(_) => WaitError::ProviderFiltered {
+                    number,
+                    code: failure.code,
+                    message: failure.message,
+                },
+                Err(e) => WaitError::Store(e.to_string()),
+            };
+            let _ = waiter.reply.send(Err(err));
+            let _ = myself.cast(NumberMsg::Committed(vec![sms.sms_id]));
         });
     }
 

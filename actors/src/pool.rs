@@ -42,6 +42,10 @@ pub enum PoolMsg {
     Activate(String, Reply<ActorRef<NumberMsg>>),
     /// A purchase finished.
     Provisioned(Result<OwnedNumber, ProviderError>),
+    /// Give back bought numbers idle for `release_idle_after` (timer).
+    SweepIdle,
+    /// A number given back to the provider (or not, with why).
+    GaveBack(String, NumberRecord, Result<(), ProviderError>),
 }
 
 /// Startup arguments.
@@ -78,7 +82,7 @@ impl Actor for PoolActor {
 
     async fn pre_start(
         &self,
-        _myself: ActorRef<PoolMsg>,
+        myself: ActorRef<PoolMsg>,
         args: PoolArgs,
     ) -> Result<Pool, ActorProcessingErr> {
         let PoolArgs {
@@ -89,13 +93,17 @@ impl Actor for PoolActor {
         let mut state = PoolState::restore(ctx.store.numbers()?);
         let now = ctx.clock.now_ms();
         for number in configured {
-            if let Some(record) = state.add(&number, false, now) {
+            if let Some(record) = state.add(&number, None, now) {
                 ctx.store
                     .write(WriteOp::PutNumber { number, record })
                     .await?;
             }
         }
         tracing::info!("Initialized with {} phone numbers", state.len());
+        if let Some(idle) = ctx.settings.release_idle_after {
+            let period = (idle / 2).max(std::time::Duration::from_millis(100));
+            myself.send_interval(period, || PoolMsg::SweepIdle);
+        }
         Ok(Pool {
             ctx,
             provider,
@@ -126,6 +134,8 @@ impl Actor for PoolActor {
                 let _ = reply.send(pool.activate(&myself, &number).await);
             }
             PoolMsg::Provisioned(result) => pool.provisioned(result),
+            PoolMsg::SweepIdle => pool.sweep_idle(&myself),
+            PoolMsg::GaveBack(number, record, result) => pool.gave_back(number, record, result),
         }
         Ok(())
     }
@@ -272,7 +282,10 @@ impl Pool {
         match result {
             Ok(owned) => {
                 tracing::info!(number = %owned.phone_number, provider = self.provider.name(), "Provisioned {}", owned.phone_number);
-                if let Some(record) = self.state.add(&owned.phone_number, true, now) {
+                if let Some(record) =
+                    self.state
+                        .add(&owned.phone_number, Some(owned.provider_id.clone()), now)
+                {
                     let number = owned.phone_number.clone();
                     // Queued now: applied before the assignment written just below.
                     drop(self.ctx.store.write(WriteOp::PutNumber { number, record }));
@@ -310,6 +323,50 @@ impl Pool {
                     self.pending.push_front((passport, replies));
                     break;
                 }
+            }
+        }
+    }
+
+    /// Takes bought numbers that sat unused for `release_idle_after` out of the pool and
+    /// gives them back to the provider, so the pool shrinks when demand falls.
+    fn sweep_idle(&mut self, myself: &ActorRef<PoolMsg>) {
+        let Some(idle) = self.ctx.settings.release_idle_after else {
+            return;
+        };
+        let now = self.ctx.clock.now_ms();
+        for number in self.state.idle_bought(now, idle.as_millis() as u64) {
+            let Some(record) = self.state.remove(&number) else {
+                continue;
+            };
+            let owned = OwnedNumber {
+                phone_number: number.clone(),
+                provider_id: record.provider_id.clone().unwrap_or_default(),
+            };
+            let (provider, myself) = (self.provider.clone(), myself.clone());
+            tokio::spawn(async move {
+                let result = provider.release(&owned).await;
+                let _ = myself.cast(PoolMsg::GaveBack(number, record, result));
+            });
+        }
+    }
+
+    fn gave_back(
+        &mut self,
+        number: String,
+        record: NumberRecord,
+        result: Result<(), ProviderError>,
+    ) {
+        match result {
+            Ok(()) => {
+                tracing::info!(
+                    "Gave {number} back to {} after it sat idle",
+                    self.provider.name()
+                );
+                drop(self.ctx.store.write(WriteOp::DeleteNumber { number }));
+            }
+            Err(e) => {
+                tracing::warn!(%number, error = %e, "could not give an idle number back; keeping it");
+                self.state.restore_number(&number, record);
             }
         }
     }

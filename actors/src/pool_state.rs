@@ -152,14 +152,21 @@ impl PoolState {
         record
     }
 
-    /// Adds a free number; `None` if it is already in the pool.
-    pub fn add(&mut self, number: &str, provisioned: bool, now: Millis) -> Option<NumberRecord> {
+    /// Adds a free number (bought when `provider_id` is set); `None` if it is already in
+    /// the pool.
+    pub fn add(
+        &mut self,
+        number: &str,
+        provider_id: Option<String>,
+        now: Millis,
+    ) -> Option<NumberRecord> {
         if self.records.contains_key(number) {
             return None;
         }
         let record = NumberRecord {
             seq: self.next_seq,
-            provisioned,
+            provisioned: provider_id.is_some(),
+            provider_id,
             state: NumberState::Free { since: now },
         };
         self.next_seq += 1;
@@ -220,6 +227,40 @@ impl PoolState {
         };
         let record = self.set(&number, state);
         Some((assignment(&number, passport, since), record))
+    }
+
+    /// Bought numbers nobody has held for `idle` (free, or out of quarantine) as of `now`.
+    pub fn idle_bought(&self, now: Millis, idle: Millis) -> Vec<String> {
+        let free = self.free.iter().map(|(_, n)| n);
+        let unquarantined = self
+            .quarantined
+            .iter()
+            .filter(|(until, _)| until + idle <= now)
+            .map(|(_, n)| n);
+        free.chain(unquarantined)
+            .filter(|n| {
+                let r = &self.records[*n];
+                let since = match r.state {
+                    NumberState::Free { since } => since,
+                    NumberState::Quarantined { until, .. } => until,
+                    NumberState::Assigned { .. } => return false,
+                };
+                r.provisioned && since + idle <= now
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// Takes a number out of the pool (nobody can be assigned it); returns its record.
+    pub fn remove(&mut self, number: &str) -> Option<NumberRecord> {
+        self.unindex(number);
+        self.records.remove(number)
+    }
+
+    /// Puts back a number taken out with [`remove`](Self::remove).
+    pub fn restore_number(&mut self, number: &str, record: NumberRecord) {
+        self.index(number, &record);
+        self.records.insert(number.to_owned(), record);
     }
 
     /// Every number, in pool order.

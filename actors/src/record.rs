@@ -29,6 +29,19 @@ pub struct SmsRecord {
     pub passport: Option<String>,
     /// Every other form parameter the provider sent, kept verbatim.
     pub extra: Vec<(String, String)>,
+    /// Set when the provider failed or filtered the message (its body is then missing):
+    /// a waiter is told instead of timing out.
+    pub failure: Option<ProviderFailure>,
+}
+
+/// Why the provider did not deliver a message's content (e.g. Twilio 30038, "OTP
+/// message body filtered").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderFailure {
+    /// The provider's error code, e.g. 30038.
+    pub code: Option<u32>,
+    /// The provider's explanation.
+    pub message: String,
 }
 
 /// An inbound SMS before it is stored: what a webhook or reconciliation hands in.
@@ -44,6 +57,10 @@ pub struct InboundSms {
     pub body: String,
     /// Remaining provider parameters.
     pub extra: Vec<(String, String)>,
+    /// When the provider received it, if known (reconciliation); else now.
+    pub received_at: Option<Millis>,
+    /// Set when the provider failed or filtered it.
+    pub failure: Option<ProviderFailure>,
 }
 
 /// Where a number stands in the pool.
@@ -68,6 +85,8 @@ pub struct NumberRecord {
     pub seq: u64,
     /// Whether the service bought it (and may give it back) or it came from configuration.
     pub provisioned: bool,
+    /// The provider's id of a bought number (Twilio `PN…`), needed to give it back.
+    pub provider_id: Option<String>,
     /// Assignment state.
     pub state: NumberState,
 }
@@ -134,14 +153,18 @@ impl Filter {
         self
     }
 
-    /// Whether `sms` satisfies every condition.
+    /// Whether `sms` satisfies every condition. A failed message has no usable body, so
+    /// only its sender and time are checked: the waiter must hear about it.
     pub fn matches(&self, sms: &SmsRecord) -> bool {
-        self.from.as_deref().is_none_or(|f| f == sms.sender)
-            && self.since.is_none_or(|s| sms.received_at >= s)
-            && self
-                .contains
-                .as_deref()
-                .is_none_or(|c| sms.body.to_lowercase().contains(c))
+        let envelope = self.from.as_deref().is_none_or(|f| f == sms.sender)
+            && self.since.is_none_or(|s| sms.received_at >= s);
+        envelope && (sms.failure.is_some() || self.matches_body(sms))
+    }
+
+    fn matches_body(&self, sms: &SmsRecord) -> bool {
+        self.contains
+            .as_deref()
+            .is_none_or(|c| sms.body.to_lowercase().contains(c))
             && self.body_test.as_ref().is_none_or(|t| (t.0)(&sms.body))
     }
 }

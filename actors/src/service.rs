@@ -12,7 +12,7 @@ use ractor::{Actor, ActorRef};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::clock::{Clock, Millis};
+use crate::clock::Clock;
 use crate::context::{Context, Settings};
 use crate::delivery::{AckError, Delivered, WaitError, WaitRequest};
 use crate::number::NumberMsg;
@@ -150,25 +150,17 @@ impl Service {
     /// actor if it has one. When this returns `Ok`, the message survives a crash.
     pub async fn ingest(&self, sms: InboundSms) -> Result<Ingested, StoreError> {
         let now = self.ctx.clock.now_ms();
-        self.ingest_at(sms, now).await
-    }
-
-    /// [`ingest`](Self::ingest) with an explicit receive time (reconciliation backfill).
-    pub async fn ingest_at(
-        &self,
-        sms: InboundSms,
-        received_at: Millis,
-    ) -> Result<Ingested, StoreError> {
         let record = SmsRecord {
             sms_id: sms.sms_id,
             phone_number: sms.to,
             sender: sms.from,
             body: sms.body,
-            received_at,
-            notified_at: self.ctx.clock.now_ms(),
+            received_at: sms.received_at.unwrap_or(now),
+            notified_at: now,
             retrieved_at: None,
             passport: None,
             extra: sms.extra,
+            failure: sms.failure,
         };
         match self.ctx.store.write(WriteOp::InsertSms(record)).await? {
             WriteOutcome::Inserted(record) => {

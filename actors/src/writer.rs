@@ -36,6 +36,8 @@ pub enum WriteOp {
         number: String,
         record: NumberRecord,
     },
+    /// Remove a number from the pool.
+    DeleteNumber { number: String },
     /// Delete up to `max` messages received before `before`.
     Purge { before: Millis, max: usize },
 }
@@ -179,6 +181,10 @@ fn apply(trees: &Trees, op: &mut WriteOp) -> Result<WriteOutcome, StoreError> {
         }
         WriteOp::PutNumber { number, record } => {
             trees.numbers.insert(number.as_bytes(), encode(record))?;
+            Ok(WriteOutcome::Done)
+        }
+        WriteOp::DeleteNumber { number } => {
+            trees.numbers.remove(number.as_bytes())?;
             Ok(WriteOutcome::Done)
         }
         WriteOp::Purge { before, max } => purge(trees, *before, *max),

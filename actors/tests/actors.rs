@@ -37,6 +37,8 @@ fn sms(id: &str, to: &str, body: &str) -> InboundSms {
         from: "+14155550100".into(),
         body: body.into(),
         extra: vec![],
+        received_at: None,
+        failure: None,
     }
 }
 
@@ -416,5 +418,42 @@ async fn a_body_test_leaves_other_messages_for_other_waiters() {
     let got = svc.wait(&n, with_digits, 5 * SEC, None).await.unwrap();
     assert_eq!(got.sms.sms_id, "SM2");
     assert_eq!(wait(&svc, &n, 5).await.unwrap(), "Welcome aboard");
+    svc.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_message_the_provider_filtered_ends_the_wait_with_a_distinct_error() {
+    let dir = TempDir::new().unwrap();
+    let svc = Arc::new(start(&dir).await);
+    let n = svc.assign("ap_a").await.unwrap().phone_number;
+    let (s2, n2) = (svc.clone(), n.clone());
+    let f = Filter::new(None, Some("code".into()), None);
+    let waiting = tokio::spawn(async move { s2.wait(&n2, f, 30 * SEC, None).await });
+    tokio::time::sleep(SEC).await;
+    let mut filtered = sms("SM_F", &n, "");
+    filtered.failure = Some(agentpass_actors::ProviderFailure {
+        code: Some(30038),
+        message: "OTP message body filtered".into(),
+    });
+    svc.ingest(filtered).await.unwrap();
+    let err = waiting.await.unwrap().unwrap_err();
+    assert!(
+        matches!(
+            err,
+            WaitError::ProviderFiltered {
+                code: Some(30038),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains("30038") && err.to_string().contains(&n),
+        "{err}"
+    );
+    assert!(
+        matches!(wait(&svc, &n, 1).await, Err(WaitError::Timeout(_))),
+        "reported once"
+    );
     svc.shutdown().await;
 }

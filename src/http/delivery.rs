@@ -89,6 +89,9 @@ async fn wait(number: String, scope: Scope, body: WaitBody, state: Arc<AppState>
             let (status, code) = match e {
                 WaitError::Timeout(_) => (StatusCode::REQUEST_TIMEOUT, "timeout"),
                 WaitError::Released(_) => (StatusCode::CONFLICT, "released"),
+                WaitError::ProviderFiltered { .. } => {
+                    (StatusCode::BAD_GATEWAY, "provider_filtered")
+                }
                 WaitError::Shutdown => (StatusCode::SERVICE_UNAVAILABLE, "shutting_down"),
                 WaitError::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
             };

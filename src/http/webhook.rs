@@ -117,6 +117,8 @@ fn parse_sms(params: Vec<(String, String)>) -> Result<InboundSms, String> {
         from,
         body,
         extra,
+        received_at: None,
+        failure: None,
     })
 }
 

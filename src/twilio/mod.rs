@@ -27,6 +27,7 @@ pub mod de;
 pub mod error;
 pub mod models;
 pub mod provider;
+pub mod reconcile;
 pub mod rest;
 mod retry;
 pub mod setup;

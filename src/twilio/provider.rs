@@ -9,7 +9,7 @@ use std::collections::HashSet;
 
 use agentpass_actors::clock::Millis;
 use agentpass_actors::provider::{NumberProvider, OwnedNumber, ProviderError, SearchQuery};
-use agentpass_actors::record::InboundSms;
+use agentpass_actors::record::{InboundSms, ProviderFailure};
 use async_trait::async_trait;
 
 use super::error::{TwilioError, CODE_NOT_FOUND};
@@ -145,8 +145,22 @@ pub fn inbound_since(messages: Vec<Message>, since: Millis) -> Vec<InboundSms> {
         .collect()
 }
 
-/// Converts a message; `None` when it lacks a SID, `to` or `from`.
+/// Converts a message; `None` when it lacks a SID, `to` or `from`. A message Twilio
+/// failed or filtered (an error code, or status `failed`/`undelivered`) carries a
+/// [`ProviderFailure`] so its waiter is told rather than left to time out.
 pub fn to_inbound_sms(m: Message) -> Option<InboundSms> {
+    let received_at = m.timestamp_ms();
+    let failed =
+        m.error_code.is_some() || matches!(m.status.as_deref(), Some("failed" | "undelivered"));
+    let failure = failed.then(|| ProviderFailure {
+        code: m.error_code,
+        message: m.error_message.clone().unwrap_or_else(|| {
+            format!(
+                "Twilio marked the message {}",
+                m.status.as_deref().unwrap_or("failed")
+            )
+        }),
+    });
     let mut extra = Vec::new();
     let mut push = |key: &str, value: Option<String>| {
         if let Some(v) = value {
@@ -167,5 +181,7 @@ pub fn to_inbound_sms(m: Message) -> Option<InboundSms> {
         from: m.from?,
         body: m.body.unwrap_or_default(),
         extra,
+        received_at,
+        failure,
     })
 }
