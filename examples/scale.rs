@@ -1,0 +1,217 @@
+//! Scale benchmark of the actor system and store, in-process (no HTTP):
+//! 100,000 assigned numbers (10,000 of them active), 1,000,000 stored SMS, restart
+//! time, and delivery latency with and without 10,000 other waiters.
+//!
+//! ```text
+//! cargo run --release --example scale -- --dir /tmp/agentpass-scale
+//! ```
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use agentpass_actors::{Filter, InboundSms, MockProvider, Service, ServiceConfig, Settings, Store};
+use clap::Parser;
+
+#[derive(Parser, Debug)]
+struct Args {
+    /// Data directory (reused: a second run skips populating).
+    #[arg(long, default_value = "/tmp/agentpass-scale")]
+    dir: PathBuf,
+    #[arg(long, default_value_t = 100_000)]
+    numbers: usize,
+    #[arg(long, default_value_t = 10_000)]
+    active: usize,
+    #[arg(long, default_value_t = 1_000_000)]
+    messages: usize,
+    /// Deliveries measured per latency run.
+    #[arg(long, default_value_t = 2_000)]
+    samples: usize,
+}
+
+fn rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kb: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        .unwrap_or(0.0);
+    kb / 1024.0
+}
+
+async fn start(dir: &PathBuf) -> (Service, Duration) {
+    let t = Instant::now();
+    let store = Store::open(dir, 64 << 20).expect("open store");
+    let existing = store.numbers().expect("numbers");
+    let provider = MockProvider::after(existing.iter().map(|(n, _)| n.as_str()));
+    let config = ServiceConfig {
+        settings: Settings {
+            inbox_retention: Duration::from_secs(3600),
+            ..Settings::default()
+        },
+        numbers: Vec::new(),
+        history_retention: Duration::from_secs(30 * 86400),
+        purge_interval: Duration::from_secs(86400),
+    };
+    let svc = Service::start(store, config, Arc::new(provider))
+        .await
+        .expect("start");
+    (svc, t.elapsed())
+}
+
+fn sms(i: usize, to: &str) -> InboundSms {
+    InboundSms {
+        sms_id: format!("SMscale{i:012}"),
+        to: to.to_owned(),
+        from: "+14155550100".into(),
+        body: format!(
+            "Your verification code is {:06}. Do not share it.",
+            i % 1_000_000
+        ),
+        extra: Vec::new(),
+        received_at: None,
+        failure: None,
+    }
+}
+
+/// Runs `n` jobs over 64 concurrent tasks.
+async fn fan_out<F, Fut>(n: usize, job: F)
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    let job = Arc::new(job);
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let tasks: Vec<_> = (0..64)
+        .map(|_| {
+            let (job, next) = (job.clone(), next.clone());
+            tokio::spawn(async move {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if i >= n {
+                        break;
+                    }
+                    job(i).await;
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+}
+
+/// ingest → delivered latency to one waiting agent, `samples` times; p50/p99 in µs.
+async fn delivery(svc: &Arc<Service>, number: &str, samples: usize, tag: usize) -> (f64, f64) {
+    let mut lat = Vec::with_capacity(samples);
+    for i in 0..samples {
+        let (s2, n2) = (svc.clone(), number.to_owned());
+        // Wait for exactly this message (older ones on the number stay untouched).
+        let marker = format!("{:06}.", (tag + i) % 1_000_000);
+        let f = Filter::new(None, Some(marker), None);
+        let waiter = tokio::spawn(async move {
+            s2.wait(&n2, f, Duration::from_secs(10), None)
+                .await
+                .map(|_| Instant::now())
+        });
+        tokio::task::yield_now().await;
+        tokio::time::sleep(Duration::from_micros(200)).await;
+        svc.ingest(sms(tag + i, number)).await.expect("ingest");
+        let t200 = Instant::now();
+        let got = waiter.await.unwrap().expect("delivered");
+        lat.push(got.saturating_duration_since(t200).as_secs_f64() * 1e6);
+    }
+    lat.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    (lat[lat.len() / 2], lat[lat.len() * 99 / 100])
+}
+
+#[tokio::main]
+async fn main() {
+    let args = Args::parse();
+    let fresh = !args.dir.join("db").exists();
+    let (svc, open) = start(&args.dir).await;
+    let svc = Arc::new(svc);
+    println!(
+        "open: {:.2} s (fresh: {fresh}), RSS {:.0} MB",
+        open.as_secs_f64(),
+        rss_mb()
+    );
+    if fresh {
+        let t = Instant::now();
+        let s = svc.clone();
+        fan_out(args.numbers, move |i| {
+            let s = s.clone();
+            async move {
+                s.assign(&format!("p{i}")).await.expect("assign");
+            }
+        })
+        .await;
+        println!(
+            "assigned {} numbers in {:.1} s",
+            args.numbers,
+            t.elapsed().as_secs_f64()
+        );
+        let t = Instant::now();
+        let (s, total) = (svc.clone(), args.numbers);
+        fan_out(args.messages, move |i| {
+            let s = s.clone();
+            async move {
+                let to = format!("+1555{:07}", 1 + (i % total));
+                s.ingest(sms(i, &to)).await.expect("ingest");
+            }
+        })
+        .await;
+        let secs = t.elapsed().as_secs_f64();
+        println!(
+            "stored {} SMS in {:.1} s = {:.0}/s (durable, group commit)",
+            args.messages,
+            secs,
+            args.messages as f64 / secs
+        );
+        svc.shutdown().await;
+        drop(svc);
+        let (again, open) = start(&args.dir).await;
+        println!(
+            "restart to ready with {} numbers and {} SMS: {:.2} s",
+            args.numbers,
+            args.messages,
+            open.as_secs_f64()
+        );
+        return finish(Arc::new(again), &args).await;
+    }
+    finish(svc, &args).await;
+}
+
+async fn finish(svc: Arc<Service>, args: &Args) {
+    let numbers = svc.numbers().await.expect("numbers").len();
+    println!("pool: {numbers} numbers, RSS {:.0} MB", rss_mb());
+    let probe = "+15550000001";
+    let (p50, p99) = delivery(&svc, probe, args.samples, 10_100_000).await;
+    println!("delivery, no other waiters: p50 {p50:.0} µs, p99 {p99:.0} µs");
+    // Park `active` waiters on other numbers (a filter nothing matches keeps them waiting).
+    let mut parked = Vec::new();
+    for i in 0..args.active {
+        let (s, n) = (svc.clone(), format!("+1555{:07}", 2 + i));
+        let f = Filter::new(Some("nobody".into()), None, None);
+        parked.push(tokio::spawn(async move {
+            s.wait(&n, f, Duration::from_secs(600), None).await
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    println!(
+        "{} parked waiters on {} live number actors: RSS {:.0} MB",
+        args.active,
+        svc.registry().len(),
+        rss_mb()
+    );
+    let (q50, q99) = delivery(&svc, probe, args.samples, 20_200_000).await;
+    println!(
+        "delivery, {} other waiters: p50 {q50:.0} µs, p99 {q99:.0} µs (p99 ratio {:.2})",
+        args.active,
+        q99 / p99
+    );
+    for p in parked {
+        p.abort();
+    }
+    svc.shutdown().await;
+}
