@@ -30,21 +30,7 @@ async fn message_before_wait_is_delivered_and_the_second_wait_gets_no_stale_code
 async fn a_waiting_agent_gets_the_message_pushed() {
     let s = Server::start(&[]);
     let n = s.assign("ap_1").await;
-    let (base, key, n2) = (s.base.clone(), s.key.clone(), n.clone());
-    let waiter = tokio::spawn(async move {
-        let url = format!("{base}/v1/numbers/{}/wait", enc(&n2));
-        let body = json!({"timeout_ms": 10000, "auto_ack": true});
-        status_json(
-            client()
-                .post(url)
-                .bearer_auth(key)
-                .json(&body)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await
-    });
+    let waiter = s.spawn_wait(&n, json!({"timeout_ms": 10000, "auto_ack": true}));
     tokio::time::sleep(Duration::from_millis(200)).await;
     s.sms("SM1", &n, "pushed").await;
     let (status, v) = waiter.await.unwrap();
@@ -58,28 +44,11 @@ async fn a_waiting_agent_gets_the_message_pushed() {
 async fn two_concurrent_waiters_one_message_exactly_one_gets_it() {
     let s = Server::start(&[]);
     let n = s.assign("ap_1").await;
-    let spawn = |s: &Server| {
-        let (base, key, n) = (s.base.clone(), s.key.clone(), n.clone());
-        tokio::spawn(async move {
-            let url = format!("{base}/v1/numbers/{}/wait", enc(&n));
-            let body = json!({"timeout_ms": 1500, "auto_ack": true});
-            status_json(
-                client()
-                    .post(url)
-                    .bearer_auth(key)
-                    .json(&body)
-                    .send()
-                    .await
-                    .unwrap(),
-            )
-            .await
-            .0
-        })
-    };
-    let (a, b) = (spawn(&s), spawn(&s));
+    let body = json!({"timeout_ms": 1500, "auto_ack": true});
+    let (a, b) = (s.spawn_wait(&n, body.clone()), s.spawn_wait(&n, body));
     tokio::time::sleep(Duration::from_millis(300)).await;
     s.sms("SM1", &n, "one").await;
-    let mut statuses = [a.await.unwrap(), b.await.unwrap()];
+    let mut statuses = [a.await.unwrap().0, b.await.unwrap().0];
     statuses.sort();
     assert_eq!(statuses, [200, 408]);
 }

@@ -54,21 +54,10 @@ async fn a_message_returned_by_wait_is_not_returned_again_after_kill_9() {
 async fn sigterm_finishes_in_flight_webhooks_durably_and_ends_waiters_clearly() {
     let mut s = Server::start(&[]);
     let n = s.assign("ap_1").await;
-    let (base, key, n2) = (s.base.clone(), s.key.clone(), n.clone());
-    let waiter = tokio::spawn(async move {
-        let url = format!("{base}/v1/numbers/{}/wait", enc(&n2));
-        let body = serde_json::json!({"timeout_ms": 20000, "auto_ack": true, "from": "nobody"});
-        status_json(
-            client()
-                .post(url)
-                .bearer_auth(key)
-                .json(&body)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await
-    });
+    let waiter = s.spawn_wait(
+        &n,
+        serde_json::json!({"timeout_ms": 20000, "auto_ack": true, "from": "nobody"}),
+    );
     tokio::time::sleep(Duration::from_millis(200)).await;
     let mut posts = Vec::new();
     for i in 0..50 {

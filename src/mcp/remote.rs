@@ -63,6 +63,20 @@ impl Remote {
         Ok((status, v))
     }
 
+    /// `PUT` (assign) or `DELETE` (release) the passport's number; returns the number.
+    async fn passport_number(
+        &self,
+        method: reqwest::Method,
+        passport: &str,
+    ) -> Result<String, String> {
+        let path = format!("/v1/passports/{}/number", enc(passport));
+        let (status, v) = self.call(method, &path, None, SHORT).await?;
+        match status {
+            200 => Ok(v["phone_number"].as_str().unwrap_or_default().to_owned()),
+            _ => Err(Self::error_text(&v)),
+        }
+    }
+
     fn error_text(v: &Value) -> String {
         v["error"]["message"]
             .as_str()
@@ -92,33 +106,12 @@ const SHORT: Duration = Duration::from_secs(30);
 #[async_trait]
 impl Backend for Remote {
     async fn assign(&self, passport: &str) -> Result<String, String> {
-        let (status, v) = self
-            .call(
-                reqwest::Method::PUT,
-                &format!("/v1/passports/{}/number", enc(passport)),
-                None,
-                SHORT,
-            )
-            .await?;
-        match status {
-            200 => Ok(v["phone_number"].as_str().unwrap_or_default().to_owned()),
-            _ => Err(Self::error_text(&v)),
-        }
+        self.passport_number(reqwest::Method::PUT, passport).await
     }
 
     async fn release(&self, passport: &str) -> Result<String, String> {
-        let (status, v) = self
-            .call(
-                reqwest::Method::DELETE,
-                &format!("/v1/passports/{}/number", enc(passport)),
-                None,
-                SHORT,
-            )
-            .await?;
-        match status {
-            200 => Ok(v["phone_number"].as_str().unwrap_or_default().to_owned()),
-            _ => Err(Self::error_text(&v)),
-        }
+        self.passport_number(reqwest::Method::DELETE, passport)
+            .await
     }
 
     async fn wait(&self, number: &str, spec: WaitSpec) -> Result<SmsOut, String> {

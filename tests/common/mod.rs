@@ -163,6 +163,22 @@ impl Server {
         v["phone_number"].as_str().unwrap().to_owned()
     }
 
+    /// Starts a long-poll wait with `body` in the background.
+    pub fn spawn_wait(&self, number: &str, body: Value) -> tokio::task::JoinHandle<(u16, Value)> {
+        let url = format!("{}/v1/numbers/{}/wait", self.base, enc(number));
+        let key = self.key.clone();
+        tokio::spawn(async move {
+            let r = client()
+                .post(url)
+                .bearer_auth(key)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            status_json(r).await
+        })
+    }
+
     /// Long-poll wait with `auto_ack` (delivered before the reply).
     pub async fn wait(&self, number: &str, timeout_ms: u64) -> (u16, Value) {
         let body = serde_json::json!({ "timeout_ms": timeout_ms, "auto_ack": true });
