@@ -39,7 +39,7 @@ fn rss_mb() -> f64 {
     kb / 1024.0
 }
 
-async fn start(dir: &PathBuf) -> (Service, Duration) {
+async fn start(dir: &std::path::Path) -> (Service, Duration) {
     let t = Instant::now();
     let store = Store::open(dir, 64 << 20).expect("open store");
     let existing = store.numbers().expect("numbers");
