@@ -112,7 +112,7 @@ impl Actor for NumberActor {
         let window = ctx.clock.now_ms().saturating_sub(retention_ms(&ctx));
         let messages = ctx
             .store
-            .received_since(&number, window.max(owner.since()))?
+            .undelivered_since(&number, window.max(owner.since()))?
             .into_iter()
             .filter(|m| m.retrieved_at.is_none())
             .collect();
@@ -435,7 +435,7 @@ impl Inbox {
         let stored = self
             .ctx
             .store
-            .received_since(&self.number, self.owner.since())?;
+            .undelivered_since(&self.number, self.owner.since())?;
         let taken: Vec<SmsRecord> = stored
             .into_iter()
             .filter(|m| m.retrieved_at.is_none() && self.owner.owns(m))

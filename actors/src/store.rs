@@ -1,8 +1,9 @@
 //! The sled store: the source of truth for messages, numbers and assignments.
 //!
-//! Trees: `sms` (id → record), three index trees keyed by (number, time),
-//! (passport, time) and (time) for ranges, history paging and purges, `numbers`
-//! (number → pool record) and `meta` (schema version). Records are postcard-encoded.
+//! Trees: `sms` (id → record); index trees keyed by (number, time), (passport, time),
+//! (time) and undelivered (number, time) for history paging, purges and actor start-up;
+//! `numbers` (number → pool record) and `meta` (schema version). Records are
+//! postcard-encoded.
 //! Reads go straight to sled from any thread; every write goes through the single
 //! group-commit [`writer`](crate::writer).
 
@@ -49,6 +50,8 @@ pub(crate) struct Trees {
     pub by_number: Tree,
     pub by_passport: Tree,
     pub by_time: Tree,
+    /// (number, time) of messages not yet delivered: what a number actor loads.
+    pub undelivered: Tree,
     pub numbers: Tree,
 }
 
@@ -99,6 +102,7 @@ impl Store {
             by_number: db.open_tree("sms_by_number")?,
             by_passport: db.open_tree("sms_by_passport")?,
             by_time: db.open_tree("sms_by_time")?,
+            undelivered: db.open_tree("sms_undelivered")?,
             numbers: db.open_tree("numbers")?,
             db,
         });
@@ -138,12 +142,17 @@ impl Store {
             .collect()
     }
 
-    /// Messages to `number` received at or after `from`, oldest first.
-    pub fn received_since(&self, number: &str, from: Millis) -> Result<Vec<SmsRecord>, StoreError> {
+    /// Undelivered messages to `number` received at or after `from`, oldest first.
+    /// Reads only the undelivered index, so a number's delivered history costs nothing.
+    pub fn undelivered_since(
+        &self,
+        number: &str,
+        from: Millis,
+    ) -> Result<Vec<SmsRecord>, StoreError> {
         let start = index_key(number, from, "");
         let end = index_key(number, Millis::MAX, "");
         let mut out = Vec::new();
-        for kv in self.trees.by_number.range(start..end) {
+        for kv in self.trees.undelivered.range(start..end) {
             let (key, _) = kv?;
             if let Some(sms) = self.sms(sms_id_of(&key))? {
                 out.push(sms);

@@ -167,6 +167,9 @@ fn apply(trees: &Trees, op: &mut WriteOp) -> Result<WriteOutcome, StoreError> {
                 trees.by_passport.insert(index_key(p, ts, id), &[])?;
             }
             trees.by_time.insert(index_key("", ts, id), &[])?;
+            trees
+                .undelivered
+                .insert(index_key(&sms.phone_number, ts, id), &[])?;
             Ok(WriteOutcome::Inserted(sms))
         }
         WriteOp::SetRetrieved { sms_id, at } => {
@@ -196,6 +199,11 @@ fn set_retrieved(trees: &Trees, sms_id: &str, at: Option<Millis>) -> Result<(), 
         let mut sms: SmsRecord = decode(&bytes)?;
         sms.retrieved_at = at;
         trees.sms.insert(sms_id.as_bytes(), encode(&sms))?;
+        let key = index_key(&sms.phone_number, sms.received_at, sms_id);
+        match at {
+            Some(_) => trees.undelivered.remove(key)?,
+            None => trees.undelivered.insert(key, &[])?,
+        };
     }
     Ok(())
 }
@@ -209,9 +217,9 @@ fn purge(trees: &Trees, before: Millis, max: usize) -> Result<WriteOutcome, Stor
         let id = std::str::from_utf8(&key[9..]).unwrap_or_default();
         if let Some(bytes) = trees.sms.remove(id.as_bytes())? {
             let sms: SmsRecord = decode(&bytes)?;
-            trees
-                .by_number
-                .remove(index_key(&sms.phone_number, sms.received_at, id))?;
+            let key = index_key(&sms.phone_number, sms.received_at, id);
+            trees.undelivered.remove(&key)?;
+            trees.by_number.remove(key)?;
             if let Some(p) = &sms.passport {
                 trees
                     .by_passport
