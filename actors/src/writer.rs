@@ -167,9 +167,10 @@ fn apply(trees: &Trees, op: &mut WriteOp) -> Result<WriteOutcome, StoreError> {
                 trees.by_passport.insert(index_key(p, ts, id), &[])?;
             }
             trees.by_time.insert(index_key("", ts, id), &[])?;
-            trees
-                .undelivered
-                .insert(index_key(&sms.phone_number, ts, id), &[])?;
+            if sms.retrieved_at.is_none() {
+                let key = index_key(&sms.phone_number, ts, id);
+                trees.undelivered.insert(key, &[])?;
+            }
             Ok(WriteOutcome::Inserted(sms))
         }
         WriteOp::SetRetrieved { sms_id, at } => {
