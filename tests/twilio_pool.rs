@@ -226,8 +226,7 @@ async fn reconciliation_backfills_a_lost_webhook_and_surfaces_30038_to_the_waite
     env.push(("TWILIO_PHONE_NUMBERS".into(), "+14155550777".into()));
     let s = start(&env);
     let n = s.assign("ap_1").await;
-    // Twilio's dates have whole seconds: let the assignment start a second earlier.
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    // No pause: Twilio's whole-second date must not put the message before the assignment.
     let mut lost = fake_twilio::message(
         "SM00000000000000000000000000000001",
         "inbound",

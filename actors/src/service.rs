@@ -155,7 +155,7 @@ impl Service {
             phone_number: sms.to,
             sender: sms.from,
             body: sms.body,
-            received_at: sms.received_at.unwrap_or(now),
+            received_at: sms.received_at.map_or(now, |t| t.min(now)),
             notified_at: now,
             retrieved_at: None,
             passport: None,

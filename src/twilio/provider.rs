@@ -149,7 +149,10 @@ pub fn inbound_since(messages: Vec<Message>, since: Millis) -> Vec<InboundSms> {
 /// failed or filtered (an error code, or status `failed`/`undelivered`) carries a
 /// [`ProviderFailure`] so its waiter is told rather than left to time out.
 pub fn to_inbound_sms(m: Message) -> Option<InboundSms> {
-    let received_at = m.timestamp_ms();
+    // Twilio dates have whole seconds: take the end of that second, so a message that
+    // came in just after its number was assigned is not dated before the assignment.
+    // (Service::ingest never dates a message in the future.)
+    let received_at = m.timestamp_ms().map(|t| t + 999);
     let failed =
         m.error_code.is_some() || matches!(m.status.as_deref(), Some("failed" | "undelivered"));
     let failure = failed.then(|| ProviderFailure {
