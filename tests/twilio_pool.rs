@@ -330,3 +330,30 @@ async fn bought_numbers_idle_past_release_idle_after_are_given_back() {
         s.log()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_purchase_does_not_block_passports_that_have_numbers() {
+    let fake = FakeTwilio::start().await;
+    fake.state()
+        .own("+14155550777", &format!("{PUBLIC}/webhook/sms-received"));
+    fake.state().available = vec!["+14155550001".into()];
+    fake.state().purchase_delay = Some(std::time::Duration::from_millis(1500));
+    let mut env = twilio_env(&fake, &[]);
+    env.push(("TWILIO_PHONE_NUMBERS".into(), "+14155550777".into()));
+    let s = std::sync::Arc::new(start(&env));
+    assert_eq!(s.assign("ap_1").await, "+14155550777");
+    let s2 = s.clone();
+    let buying = tokio::spawn(async move { s2.assign("ap_2").await });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let t = std::time::Instant::now();
+    assert_eq!(s.assign("ap_1").await, "+14155550777");
+    let (status, _) = s.get("/v1/numbers").await;
+    assert_eq!(status, 200);
+    assert!(
+        t.elapsed() < std::time::Duration::from_millis(500),
+        "answered during the purchase: {:?}",
+        t.elapsed()
+    );
+    assert!(!buying.is_finished(), "the purchase is still in flight");
+    assert_eq!(buying.await.unwrap(), "+14155550001");
+}

@@ -78,6 +78,8 @@ pub struct State {
     /// The next request gets this status and Twilio error body.
     pub fail_next: Option<(u16, Value)>,
     pub requests: Vec<Recorded>,
+    /// Purchases take this long (a slow Twilio).
+    pub purchase_delay: Option<Duration>,
     next_pn: u32,
 }
 
@@ -93,6 +95,7 @@ impl Default for State {
             retry_after: None,
             fail_next: None,
             requests: Vec::new(),
+            purchase_delay: None,
             next_pn: 1,
         }
     }
@@ -130,24 +133,33 @@ impl FakeTwilio {
             .and(warp::header::optional::<String>("authorization"))
             .and(warp::header::optional::<String>("content-type"))
             .and(warp::body::bytes())
-            .map(
+            .then(
                 move |method: Method,
                       path: warp::path::FullPath,
                       query,
                       auth,
                       ctype,
                       body: bytes::Bytes| {
-                    let req = Recorded {
-                        method: method.to_string(),
-                        path: path.as_str().to_owned(),
-                        query,
-                        form: wire::decode_form(&body),
-                        content_type: ctype,
-                        authorization: auth,
-                    };
-                    let mut state = shared.lock().unwrap();
-                    state.requests.push(req.clone());
-                    wire::handle(&mut state, &req)
+                    let shared = shared.clone();
+                    async move {
+                        let req = Recorded {
+                            method: method.to_string(),
+                            path: path.as_str().to_owned(),
+                            query,
+                            form: wire::decode_form(&body),
+                            content_type: ctype,
+                            authorization: auth,
+                        };
+                        let purchase = req.method == "POST"
+                            && req.path.ends_with("/IncomingPhoneNumbers.json");
+                        let delay = shared.lock().unwrap().purchase_delay.filter(|_| purchase);
+                        if let Some(delay) = delay {
+                            tokio::time::sleep(delay).await;
+                        }
+                        let mut state = shared.lock().unwrap();
+                        state.requests.push(req.clone());
+                        wire::handle(&mut state, &req)
+                    }
                 },
             );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
