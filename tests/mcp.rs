@@ -483,3 +483,41 @@ async fn remote_mode_enforces_the_api_keys_passport_scope() {
     }
     m.client.cancel().await.unwrap();
 }
+
+#[tokio::test]
+async fn list_sms_shows_the_new_owner_none_of_the_previous_owners_messages() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let m = Mcp::start(dir.path(), &[("AGENTPASS_POOL_QUARANTINE", "100ms")]).await;
+    let n = m
+        .ok("get_phone_number", json!({"passport_id": "ap_old"}))
+        .await["phone_number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    inject(
+        dir.path(),
+        &m.base(),
+        "SM_OLD",
+        &n,
+        "old owner's code 111111",
+    )
+    .await;
+    assert_eq!(
+        m.ok("list_sms", json!({"phone_number": n})).await["messages"][0]["id"],
+        "SM_OLD"
+    );
+    m.ok("release_phone_number", json!({"passport_id": "ap_old"}))
+        .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let again = m
+        .ok("get_phone_number", json!({"passport_id": "ap_new"}))
+        .await;
+    assert_eq!(
+        again["phone_number"],
+        n.as_str(),
+        "quarantine over: the number is reused"
+    );
+    let page = m.ok("list_sms", json!({"phone_number": n})).await;
+    assert_eq!(page["messages"], json!([]), "{page}");
+    m.client.cancel().await.unwrap();
+}

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use agentpass_actors::{Filter, HistoryScope, Service, SmsRecord};
+use agentpass_actors::{Filter, HistoryScope, NumberRecord, NumberState, Service, SmsRecord};
 use async_trait::async_trait;
 use tokio::sync::Mutex;
 
@@ -77,14 +77,24 @@ impl Backend for Embedded {
         limit: usize,
         cursor: Option<String>,
     ) -> Result<SmsPage, String> {
+        // Only the current holder's messages: a number's next owner never reads the
+        // previous owner's SMS (the same rule a passport-scoped API key gets).
+        let holder = match self
+            .service
+            .lookup(number)
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            Some(NumberRecord {
+                state: NumberState::Assigned { passport, .. },
+                ..
+            }) => Some(passport),
+            _ => None,
+        };
+        let keep = |m: &SmsRecord| holder.is_none() || m.passport == holder;
         let page = self
             .service
-            .history(
-                HistoryScope::Number(number),
-                cursor.as_deref(),
-                limit,
-                |_| true,
-            )
+            .history(HistoryScope::Number(number), cursor.as_deref(), limit, keep)
             .map_err(|e| e.to_string())?;
         Ok(SmsPage {
             messages: page.messages.iter().map(sms_out).collect(),
