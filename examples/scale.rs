@@ -24,10 +24,15 @@ struct Args {
     active: usize,
     #[arg(long, default_value_t = 1_000_000)]
     messages: usize,
+    /// sled page cache in MiB (the service's `store.cache_capacity`).
+    #[arg(long, default_value_t = 64)]
+    cache_mb: u64,
     /// Deliveries measured per latency run.
     #[arg(long, default_value_t = 2_000)]
     samples: usize,
 }
+
+static RUN: std::sync::LazyLock<u32> = std::sync::LazyLock::new(rand::random);
 
 fn rss_mb() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -39,9 +44,9 @@ fn rss_mb() -> f64 {
     kb / 1024.0
 }
 
-async fn start(dir: &std::path::Path) -> (Service, Duration) {
+async fn start(dir: &std::path::Path, cache_mb: u64) -> (Service, Duration) {
     let t = Instant::now();
-    let store = Store::open(dir, 64 << 20).expect("open store");
+    let store = Store::open(dir, cache_mb << 20).expect("open store");
     let existing = store.numbers().expect("numbers");
     let provider = MockProvider::after(existing.iter().map(|(n, _)| n.as_str()));
     let config = ServiceConfig {
@@ -61,7 +66,8 @@ async fn start(dir: &std::path::Path) -> (Service, Duration) {
 
 fn sms(i: usize, to: &str) -> InboundSms {
     InboundSms {
-        sms_id: format!("SMscale{i:012}"),
+        // Unique per process, so a rerun on the same store never hits an old id.
+        sms_id: format!("SMscale{:08x}{i:012}", *RUN),
         to: to.to_owned(),
         from: "+14155550100".into(),
         body: format!(
@@ -129,7 +135,7 @@ async fn delivery(svc: &Arc<Service>, number: &str, samples: usize, tag: usize) 
 async fn main() {
     let args = Args::parse();
     let fresh = !args.dir.join("db").exists();
-    let (svc, open) = start(&args.dir).await;
+    let (svc, open) = start(&args.dir, args.cache_mb).await;
     let svc = Arc::new(svc);
     println!(
         "open: {:.2} s (fresh: {fresh}), RSS {:.0} MB",
@@ -170,7 +176,7 @@ async fn main() {
         );
         svc.shutdown().await;
         drop(svc);
-        let (again, open) = start(&args.dir).await;
+        let (again, open) = start(&args.dir, args.cache_mb).await;
         println!(
             "restart to ready with {} numbers and {} SMS: {:.2} s",
             args.numbers,
