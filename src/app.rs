@@ -115,19 +115,29 @@ pub async fn start(config: &Config) -> Result<Running, AppError> {
 async fn start_with_store(config: &Config, mode: Mode, store: Store) -> Result<Running, AppError> {
     let signing_key = signing_key(config, mode)?;
     let keys = api_keys(config)?;
-    let mut background = Vec::new();
-    let provider: Arc<dyn NumberProvider> = match mode {
-        Mode::Mock => {
+    // Bound now (not yet serving: nothing is answered before the pool is restored), so
+    // the webhook and bought numbers use one public URL, even with `listen` port 0.
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(io(format!("could not listen on {}", config.listen)))?;
+    let addr = listener.local_addr().map_err(io("listener address"))?;
+    let public_base_url = match &config.public_base_url {
+        Some(url) => url.trim_end_matches('/').to_owned(),
+        None => format!("http://{addr}"),
+    };
+    let twilio = match mode {
+        Mode::Twilio => Some(crate::twilio::setup::client(config)?),
+        Mode::Mock => None,
+    };
+    let provider: Arc<dyn NumberProvider> = match &twilio {
+        Some(client) => Arc::new(crate::twilio::TwilioProvider::new(
+            client.clone(),
+            &public_base_url,
+        )),
+        None => {
             let existing = store.numbers().map_err(AppError::Store)?;
             Arc::new(MockProvider::after(
                 existing.iter().map(|(n, _)| n.as_str()),
-            ))
-        }
-        Mode::Twilio => {
-            let client = crate::twilio::setup::client(config)?;
-            Arc::new(crate::twilio::TwilioProvider::new(
-                client,
-                &config.public_base_url(),
             ))
         }
     };
@@ -155,18 +165,6 @@ async fn start_with_store(config: &Config, mode: Mode, store: Store) -> Result<R
             .await
             .map_err(AppError::Start)?,
     );
-    let listener = match tokio::net::TcpListener::bind(config.listen).await {
-        Ok(l) => l,
-        Err(e) => {
-            service.shutdown().await;
-            return Err(io(format!("could not listen on {}", config.listen))(e));
-        }
-    };
-    let addr = listener.local_addr().map_err(io("listener address"))?;
-    let public_base_url = match &config.public_base_url {
-        Some(url) => url.trim_end_matches('/').to_owned(),
-        None => format!("http://{addr}"),
-    };
     let state = Arc::new(AppState {
         service: service.clone(),
         keys: Arc::new(keys),
@@ -184,8 +182,8 @@ async fn start_with_store(config: &Config, mode: Mode, store: Store) -> Result<R
             let _ = stopped.await;
         });
     let server = tokio::spawn(server.run());
-    if mode == Mode::Twilio {
-        let client = crate::twilio::setup::client(config)?;
+    let mut background = Vec::new();
+    if let Some(client) = twilio {
         let check =
             crate::twilio::setup::check_and_warn(client, service.clone(), public_base_url.clone());
         background.push(tokio::spawn(check));
