@@ -11,12 +11,8 @@ use tempfile::TempDir;
 #[test]
 fn a_bad_config_value_is_a_startup_error_naming_the_key() {
     let dir = TempDir::new().unwrap();
-    let out = command(dir.path(), &[("AGENTPASS_DELIVERY_CLAIM_LEASE", "soon")])
-        .arg("serve")
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err =
+        fails(command(dir.path(), &[("AGENTPASS_DELIVERY_CLAIM_LEASE", "soon")]).arg("serve"));
     assert!(
         err.contains("delivery.claim_lease") && err.contains("AGENTPASS_DELIVERY_CLAIM_LEASE"),
         "{err}"
@@ -31,20 +27,14 @@ fn twilio_credentials_without_a_pool_or_provisioning_are_refused() {
         ("TWILIO_AUTH_TOKEN", "tok"),
         ("AGENTPASS_POOL_AUTO_PROVISION", "false"),
     ];
-    let out = command(dir.path(), &env).arg("serve").output().unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("auto_provision"));
+    let err = fails(command(dir.path(), &env).arg("serve"));
+    assert!(err.contains("auto_provision"), "{err}");
 }
 
 #[test]
 fn refuses_a_non_loopback_listener_without_an_api_key() {
     let dir = TempDir::new().unwrap();
-    let out = command(dir.path(), &[])
-        .args(["serve", "--listen", "0.0.0.0:0"])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = fails(command(dir.path(), &[]).args(["serve", "--listen", "0.0.0.0:0"]));
     assert!(
         err.contains("refusing to listen on 0.0.0.0:0 without an API key"),
         "{err}"
@@ -60,16 +50,8 @@ fn config_show_prints_the_effective_config_without_secrets() {
         ("TWILIO_PHONE_NUMBERS", "+15551230001, +15551230002"),
         ("AGENTPASS_API_KEY", "super-secret-key"),
     ];
-    let out = command(dir.path(), &env)
-        .args(["config", "show", "--listen", "127.0.0.1:9999"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let shown = String::from_utf8_lossy(&out.stdout);
+    let shown =
+        succeeds(command(dir.path(), &env).args(["config", "show", "--listen", "127.0.0.1:9999"]));
     assert!(!shown.contains("super-secret"), "{shown}");
     assert!(
         shown.contains("[redacted]")
@@ -127,17 +109,12 @@ fn otp_prints_the_code_or_exits_1_and_jsonl_answers_every_line() {
 async fn numbers_cli_assigns_lists_and_releases_through_the_api() {
     let s = Server::start(&[]);
     let run = |args: &[&str]| {
-        let out = command(s.dir.path(), &[])
-            .args(["--listen", s.base.trim_start_matches("http://")])
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        let out = succeeds(
+            command(s.dir.path(), &[])
+                .args(["--listen", s.base.trim_start_matches("http://")])
+                .args(args),
         );
-        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()
     };
     let a = run(&["numbers", "assign", "ap_cli"]);
     assert_eq!(a["phone_number"], "+15550000001");

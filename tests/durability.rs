@@ -114,12 +114,7 @@ async fn sigterm_finishes_in_flight_webhooks_durably_and_ends_waiters_clearly() 
 #[tokio::test]
 async fn a_second_process_on_the_same_data_dir_fails_with_a_clear_error() {
     let s = Server::start(&[]);
-    let out = command(s.dir.path(), &[])
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = fails(command(s.dir.path(), &[]).args(["serve", "--listen", "127.0.0.1:0"]));
     assert!(
         err.contains("in use by another agentpass-sms process"),
         "{err}"

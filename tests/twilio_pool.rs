@@ -83,44 +83,39 @@ async fn exhaustion_buys_exactly_one_number_per_passport_under_concurrency() {
     assert!(s.log().contains("Assigned "), "assignment logged");
 }
 
+/// With `cap` set, buying for `passports` passports succeeds for all but the last, which
+/// gets 503 naming the cap; the fake sold `passports - 1` numbers.
+async fn refused_past(cap: (&'static str, &'static str), passports: usize, named: &str) {
+    let fake = FakeTwilio::start().await;
+    fake.state().available = (1..=10).map(|i| format!("+1415555{i:04}")).collect();
+    let s = start(&twilio_env(&fake, &[cap]));
+    for i in 1..passports {
+        s.assign(&format!("ap_{i}")).await;
+    }
+    let path = format!("/v1/passports/ap_{passports}/number");
+    let (status, v) = s.send("PUT", &path, serde_json::Value::Null).await;
+    assert_eq!(status, 503, "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains(named),
+        "{v}"
+    );
+    assert_eq!(fake.state().owned.len(), passports - 1);
+}
+
 #[tokio::test]
 async fn caps_bound_purchases_with_a_clear_error() {
-    let fake = FakeTwilio::start().await;
-    fake.state().available = (1..=10).map(|i| format!("+1415555{i:04}")).collect();
-    let s = start(&twilio_env(&fake, &[("AGENTPASS_POOL_MAX_NUMBERS", "2")]));
-    s.assign("ap_1").await;
-    s.assign("ap_2").await;
-    let (status, v) = s
-        .send("PUT", "/v1/passports/ap_3/number", serde_json::Value::Null)
-        .await;
-    assert_eq!(status, 503, "{v}");
-    assert!(
-        v["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("pool.max_numbers = 2"),
-        "{v}"
-    );
-    assert_eq!(fake.state().owned.len(), 2);
-    drop(s);
-    let fake = FakeTwilio::start().await;
-    fake.state().available = (1..=10).map(|i| format!("+1415555{i:04}")).collect();
-    let s = start(&twilio_env(
-        &fake,
-        &[("AGENTPASS_POOL_MAX_PROVISIONS_PER_HOUR", "1")],
-    ));
-    s.assign("ap_1").await;
-    let (status, v) = s
-        .send("PUT", "/v1/passports/ap_2/number", serde_json::Value::Null)
-        .await;
-    assert_eq!(status, 503, "{v}");
-    assert!(
-        v["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("max_provisions_per_hour"),
-        "{v}"
-    );
+    refused_past(
+        ("AGENTPASS_POOL_MAX_NUMBERS", "2"),
+        3,
+        "pool.max_numbers = 2",
+    )
+    .await;
+    refused_past(
+        ("AGENTPASS_POOL_MAX_PROVISIONS_PER_HOUR", "1"),
+        2,
+        "max_provisions_per_hour",
+    )
+    .await;
 }
 
 #[tokio::test]

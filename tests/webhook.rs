@@ -170,30 +170,23 @@ async fn sms_to_an_unassigned_number_is_kept() {
 async fn sms_send_cli_posts_a_twilio_signed_webhook() {
     let s = Server::start(&[]);
     let n = s.assign("ap_1").await;
-    let out = command(s.dir.path(), &[])
-        .args([
-            "sms",
-            "send",
-            "--to",
-            &n,
-            "--from",
-            "VERIFY",
-            "--body",
-            "G-482913 is your code",
-        ])
-        .args(["--url", &s.webhook_url()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let sms = [
+        "sms",
+        "send",
+        "--to",
+        &n,
+        "--from",
+        "VERIFY",
+        "--body",
+        "G-482913 is your code",
+    ];
+    let sid = succeeds(
+        command(s.dir.path(), &[])
+            .args(sms)
+            .args(["--url", &s.webhook_url()]),
     );
     let (status, v) = s.wait(&n, 5000).await;
     assert_eq!(status, 200, "{v}");
     assert_eq!(v["message"]["from"], "VERIFY");
-    assert_eq!(
-        v["message"]["id"],
-        String::from_utf8_lossy(&out.stdout).trim()
-    );
+    assert_eq!(v["message"]["id"], sid.trim());
 }

@@ -24,6 +24,28 @@ pub fn command(dir: &Path, env: &[(&str, &str)]) -> Command {
     cmd
 }
 
+/// Runs `cmd`, asserts it failed, returns its stderr.
+pub fn fails(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    assert!(
+        !out.status.success(),
+        "expected failure; stdout: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Runs `cmd`, asserts it succeeded, returns its stdout.
+pub fn succeeds(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// A running `serve` process.
 pub struct Server {
     pub dir: Arc<TempDir>,
