@@ -3,14 +3,18 @@
 //! - [`service::Service`]: start/stop the whole core; the typed API callers use.
 //! - [`pool`]: the PoolActor supervisor — assignments, quarantine, provisioning.
 //! - [`number`]: the NumberActor of each active number — inbox, waiters, claims.
-//! - [`store`] and [`writer`]: sled trees and the single group-commit writer.
+//! - [`store`], [`layout`] and [`writer`]: sled trees, their keys, and the single
+//!   group-commit writer.
 //! - [`provider`]: the number-provider trait and the mock provider.
 //!
 //! Nothing here speaks HTTP, MCP or CLI; those adapters live in the `agentpass-sms` crate.
 
+mod apply;
 pub mod clock;
 pub mod context;
 pub mod delivery;
+pub mod layout;
+mod migrate;
 pub mod number;
 pub mod pool;
 pub mod pool_state;

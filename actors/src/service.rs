@@ -355,16 +355,31 @@ async fn purge_loop(ctx: Arc<Context>, retention: Duration, interval: Duration) 
             .clock
             .now_ms()
             .saturating_sub(retention.as_millis() as u64);
+        let (mut resume, mut purged) = (None, 0);
         loop {
-            match ctx.store.write(WriteOp::Purge { before, max: 1000 }).await {
-                Ok(WriteOutcome::Purged(1000)) => continue,
-                Ok(WriteOutcome::Purged(n)) if n > 0 => {
-                    tracing::info!(purged = n, "purged old messages")
+            let step = WriteOp::Purge {
+                before,
+                resume: resume.take(),
+                max_scan: 1000,
+            };
+            match ctx.store.write(step).await {
+                Ok(WriteOutcome::Purged {
+                    removed,
+                    resume: next,
+                }) => {
+                    purged += removed;
+                    resume = next;
+                    if resume.is_some() {
+                        continue;
+                    }
                 }
                 Err(e) => tracing::warn!(error = %e, "history purge failed"),
-                _ => {}
+                Ok(other) => unreachable!("purge answered {other:?}"),
             }
             break;
+        }
+        if purged > 0 {
+            tracing::info!(purged, "purged old messages");
         }
     }
 }

@@ -1,25 +1,22 @@
 //! The sled store: the source of truth for messages, numbers and assignments.
 //!
-//! Trees: `sms` (id → record); index trees keyed by (number, time), (passport, time),
-//! (time) and undelivered (number, time) for history paging, purges and actor start-up;
-//! `numbers` (number → pool record) and `meta` (schema version). Records are
-//! postcard-encoded.
+//! The trees and their keys are described in [`layout`](crate::layout) (schema version
+//! 2; a version 1 store is converted on open by [`migrate`](crate::migrate)).
 //! Reads go straight to sled from any thread; every write goes through the single
 //! group-commit [`writer`](crate::writer).
 
 use std::path::Path;
 use std::sync::Arc;
 
-use serde::{de::DeserializeOwned, Serialize};
 use sled::{Db, Tree};
 
 use crate::clock::Millis;
+use crate::layout::{self, decode, decode_message, is_delivered, message_key, Tenure};
 use crate::record::{NumberRecord, SmsRecord};
 use crate::writer::{self, WriteOp, WriteOutcome, Writer};
 
-/// Version of the on-disk layout; a store written by another version is refused.
-pub const SCHEMA_VERSION: u32 = 1;
-const SCHEMA_KEY: &[u8] = b"schema_version";
+pub use crate::layout::SCHEMA_VERSION;
+pub(crate) const SCHEMA_KEY: &[u8] = b"schema_version";
 
 /// Store failures.
 #[derive(Debug, thiserror::Error)]
@@ -46,12 +43,13 @@ pub enum StoreError {
 /// The open trees, shared by readers and the writer thread.
 pub(crate) struct Trees {
     pub db: Db,
-    pub sms: Tree,
-    pub by_number: Tree,
-    pub by_passport: Tree,
-    pub by_time: Tree,
-    /// (number, time) of messages not yet delivered: what a number actor loads.
-    pub undelivered: Tree,
+    /// (number, time, id) → delivered flag + record.
+    pub messages: Tree,
+    /// id → `messages` key.
+    pub message_ids: Tree,
+    /// (passport, number) → [`Tenure`].
+    pub tenures: Tree,
+    /// number → [`NumberRecord`].
     pub numbers: Tree,
 }
 
@@ -84,26 +82,12 @@ impl Store {
                 }
                 other => StoreError::Sled(other),
             })?;
-        match db.get(SCHEMA_KEY)? {
-            Some(v) => {
-                let found = u32::from_be_bytes(v.as_ref().try_into().unwrap_or([0; 4]));
-                if found != SCHEMA_VERSION {
-                    let dir = dir.display().to_string();
-                    return Err(StoreError::Schema { dir, found });
-                }
-            }
-            None => {
-                db.insert(SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())?;
-                db.flush()?;
-            }
-        }
+        crate::migrate::upgrade(&db, dir)?;
         let trees = Arc::new(Trees {
-            sms: db.open_tree("sms")?,
-            by_number: db.open_tree("sms_by_number")?,
-            by_passport: db.open_tree("sms_by_passport")?,
-            by_time: db.open_tree("sms_by_time")?,
-            undelivered: db.open_tree("sms_undelivered")?,
-            numbers: db.open_tree("numbers")?,
+            messages: db.open_tree(layout::MESSAGES)?,
+            message_ids: db.open_tree(layout::MESSAGE_IDS)?,
+            tenures: db.open_tree(layout::TENURES)?,
+            numbers: db.open_tree(layout::NUMBERS)?,
             db,
         });
         let writer = writer::spawn(trees.clone());
@@ -127,7 +111,11 @@ impl Store {
 
     /// One message by id.
     pub fn sms(&self, sms_id: &str) -> Result<Option<SmsRecord>, StoreError> {
-        get(&self.trees.sms, sms_id.as_bytes())
+        let Some(key) = self.trees.message_ids.get(sms_id.as_bytes())? else {
+            return Ok(None);
+        };
+        let value = self.trees.messages.get(key)?;
+        value.map(|v| decode_message(&v)).transpose()
     }
 
     /// Every pool number with its record.
@@ -143,26 +131,25 @@ impl Store {
     }
 
     /// Undelivered messages to `number` received at or after `from`, oldest first.
-    /// Reads only the undelivered index, so a number's delivered history costs nothing.
+    /// Delivered messages in the range are skipped by their flag byte, undecoded.
     pub fn undelivered_since(
         &self,
         number: &str,
         from: Millis,
     ) -> Result<Vec<SmsRecord>, StoreError> {
-        let start = index_key(number, from, "");
-        let end = index_key(number, Millis::MAX, "");
+        let range = message_key(number, from, "")..message_key(number, Millis::MAX, "");
         let mut out = Vec::new();
-        for kv in self.trees.undelivered.range(start..end) {
-            let (key, _) = kv?;
-            if let Some(sms) = self.sms(sms_id_of(&key))? {
-                out.push(sms);
+        for kv in self.trees.messages.range(range) {
+            let (_, value) = kv?;
+            if !is_delivered(&value) {
+                out.push(decode_message(&value)?);
             }
         }
         Ok(out)
     }
 
-    /// History of a number (`by_number`) or a passport, newest first, `limit` per page.
-    /// `keep` filters records (e.g. to the current owner's) without ending the page early.
+    /// History of a number or a passport, newest first, `limit` per page. `keep` filters
+    /// records (e.g. to the current owner's) without ending the page early.
     pub fn history(
         &self,
         scope: HistoryScope<'_>,
@@ -170,36 +157,82 @@ impl Store {
         limit: usize,
         keep: impl Fn(&SmsRecord) -> bool,
     ) -> Result<Page, StoreError> {
-        let (tree, prefix) = match scope {
-            HistoryScope::Number(n) => (&self.trees.by_number, n),
-            HistoryScope::Passport(p) => (&self.trees.by_passport, p),
-        };
-        let end = match cursor.and_then(parse_cursor) {
-            Some((ts, id)) => index_key(prefix, ts, id),
-            None => index_key(prefix, Millis::MAX, ""),
-        };
-        let start = index_key(prefix, 0, "");
-        let mut messages = Vec::new();
-        let mut next_cursor = None;
-        for kv in tree.range(start..end).rev() {
-            let (key, _) = kv?;
-            let Some(sms) = self.sms(sms_id_of(&key))? else {
-                continue;
-            };
-            if !keep(&sms) {
-                continue;
+        let cursor = cursor.and_then(parse_cursor);
+        // One page plus one message tells whether another page follows.
+        let want = limit.saturating_add(1);
+        let mut messages = match scope {
+            HistoryScope::Number(n) => self.newest(n, None, cursor, want, &keep)?,
+            HistoryScope::Passport(p) => {
+                let mut all = Vec::new();
+                for (number, tenure) in self.tenures_of(p)? {
+                    let of_p = |m: &SmsRecord| m.passport.as_deref() == Some(p) && keep(m);
+                    all.extend(self.newest(&number, Some(tenure), cursor, want, &of_p)?);
+                }
+                all.sort_by(|a, b| (b.received_at, &b.sms_id).cmp(&(a.received_at, &a.sms_id)));
+                all.truncate(want);
+                all
             }
-            if messages.len() == limit {
-                let last: &SmsRecord = messages.last().expect("limit > 0");
-                next_cursor = Some(format!("{}.{}", last.received_at, last.sms_id));
-                break;
-            }
-            messages.push(sms);
-        }
+        };
+        let next_cursor = (messages.len() > limit).then(|| {
+            messages.truncate(limit);
+            let last = messages.last().expect("limit > 0");
+            format!("{}.{}", last.received_at, last.sms_id)
+        });
         Ok(Page {
             messages,
             next_cursor,
         })
+    }
+
+    /// Up to `want` messages to `number` older than `cursor` (and inside `span`) that
+    /// pass `keep`, newest first.
+    fn newest(
+        &self,
+        number: &str,
+        span: Option<Tenure>,
+        cursor: Option<(Millis, &str)>,
+        want: usize,
+        keep: &dyn Fn(&SmsRecord) -> bool,
+    ) -> Result<Vec<SmsRecord>, StoreError> {
+        let span = span.unwrap_or(Tenure {
+            from: 0,
+            until: None,
+        });
+        let mut end = match span.until {
+            Some(until) => message_key(number, until.saturating_add(1), ""),
+            None => message_key(number, Millis::MAX, ""),
+        };
+        if let Some((ts, id)) = cursor {
+            end = end.min(message_key(number, ts, id));
+        }
+        let start = message_key(number, span.from, "");
+        let mut out = Vec::new();
+        for kv in self.trees.messages.range(start..end).rev() {
+            let (_, value) = kv?;
+            let sms = decode_message(&value)?;
+            if keep(&sms) {
+                out.push(sms);
+                if out.len() == want {
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The numbers `passport` has held (or still holds), with their spans.
+    fn tenures_of(&self, passport: &str) -> Result<Vec<(String, Tenure)>, StoreError> {
+        let mut prefix = passport.as_bytes().to_vec();
+        prefix.push(0);
+        self.trees
+            .tenures
+            .scan_prefix(&prefix)
+            .map(|kv| {
+                let (k, v) = kv?;
+                let number = String::from_utf8_lossy(&k[prefix.len()..]).into_owned();
+                Ok((number, decode(&v)?))
+            })
+            .collect()
     }
 }
 
@@ -212,38 +245,7 @@ pub enum HistoryScope<'a> {
     Passport(&'a str),
 }
 
-/// Index key: `prefix 0x00 time(8, big-endian) id`; sorts by prefix, then time.
-pub(crate) fn index_key(prefix: &str, ts: Millis, sms_id: &str) -> Vec<u8> {
-    let mut k = Vec::with_capacity(prefix.len() + 9 + sms_id.len());
-    k.extend_from_slice(prefix.as_bytes());
-    k.push(0);
-    k.extend_from_slice(&ts.to_be_bytes());
-    k.extend_from_slice(sms_id.as_bytes());
-    k
-}
-
-/// The message id at the end of an index key.
-fn sms_id_of(key: &[u8]) -> &str {
-    let start = key
-        .iter()
-        .position(|b| *b == 0)
-        .map_or(key.len(), |p| p + 9);
-    std::str::from_utf8(key.get(start..).unwrap_or_default()).unwrap_or_default()
-}
-
 fn parse_cursor(cursor: &str) -> Option<(Millis, &str)> {
     let (ts, id) = cursor.split_once('.')?;
     Some((ts.parse().ok()?, id))
-}
-
-pub(crate) fn encode<T: Serialize>(value: &T) -> Vec<u8> {
-    postcard::to_stdvec(value).expect("records always serialise")
-}
-
-pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError> {
-    Ok(postcard::from_bytes(bytes)?)
-}
-
-fn get<T: DeserializeOwned>(tree: &Tree, key: &[u8]) -> Result<Option<T>, StoreError> {
-    tree.get(key)?.map(|v| decode(&v)).transpose()
 }

@@ -13,9 +13,10 @@ use std::thread::JoinHandle;
 
 use tokio::sync::oneshot;
 
+use crate::apply::apply;
 use crate::clock::Millis;
 use crate::record::{NumberRecord, SmsRecord};
-use crate::store::{decode, encode, index_key, StoreError, Trees};
+use crate::store::{StoreError, Trees};
 
 /// Most writes applied under one flush.
 pub const MAX_BATCH: usize = 4096;
@@ -38,8 +39,13 @@ pub enum WriteOp {
     },
     /// Remove a number from the pool.
     DeleteNumber { number: String },
-    /// Delete up to `max` messages received before `before`.
-    Purge { before: Millis, max: usize },
+    /// One step of a history purge: delete messages received before `before`, looking
+    /// at no more than `max_scan` keys from `resume` (where the previous step stopped).
+    Purge {
+        before: Millis,
+        resume: Option<Vec<u8>>,
+        max_scan: usize,
+    },
 }
 
 /// What a write did.
@@ -51,8 +57,12 @@ pub enum WriteOutcome {
     Duplicate(SmsRecord),
     /// The write was applied.
     Done,
-    /// Number of messages purged.
-    Purged(usize),
+    /// A purge step: how many messages it deleted, and where the next step starts
+    /// (`None`: the pass is complete).
+    Purged {
+        removed: usize,
+        resume: Option<Vec<u8>>,
+    },
 }
 
 struct Job {
@@ -145,89 +155,4 @@ fn run(trees: &Trees, rx: mpsc::Receiver<Job>) {
     if let Err(e) = trees.db.flush() {
         tracing::error!(error = %e, "final store flush failed");
     }
-}
-
-fn apply(trees: &Trees, op: &mut WriteOp) -> Result<WriteOutcome, StoreError> {
-    match op {
-        WriteOp::InsertSms(sms) => {
-            if let Some(existing) = trees.sms.get(sms.sms_id.as_bytes())? {
-                return Ok(WriteOutcome::Duplicate(decode(&existing)?));
-            }
-            if let Some(rec) = trees.numbers.get(sms.phone_number.as_bytes())? {
-                let rec: NumberRecord = decode(&rec)?;
-                sms.passport = rec.attributed_passport().map(str::to_owned);
-            }
-            let sms = std::mem::take(sms);
-            trees.sms.insert(sms.sms_id.as_bytes(), encode(&sms))?;
-            let (ts, id) = (sms.received_at, sms.sms_id.as_str());
-            trees
-                .by_number
-                .insert(index_key(&sms.phone_number, ts, id), &[])?;
-            if let Some(p) = &sms.passport {
-                trees.by_passport.insert(index_key(p, ts, id), &[])?;
-            }
-            trees.by_time.insert(index_key("", ts, id), &[])?;
-            if sms.retrieved_at.is_none() {
-                let key = index_key(&sms.phone_number, ts, id);
-                trees.undelivered.insert(key, &[])?;
-            }
-            Ok(WriteOutcome::Inserted(sms))
-        }
-        WriteOp::SetRetrieved { sms_id, at } => {
-            set_retrieved(trees, sms_id, *at)?;
-            Ok(WriteOutcome::Done)
-        }
-        WriteOp::SetRetrievedMany { sms_ids, at } => {
-            for id in sms_ids.iter() {
-                set_retrieved(trees, id, Some(*at))?;
-            }
-            Ok(WriteOutcome::Done)
-        }
-        WriteOp::PutNumber { number, record } => {
-            trees.numbers.insert(number.as_bytes(), encode(record))?;
-            Ok(WriteOutcome::Done)
-        }
-        WriteOp::DeleteNumber { number } => {
-            trees.numbers.remove(number.as_bytes())?;
-            Ok(WriteOutcome::Done)
-        }
-        WriteOp::Purge { before, max } => purge(trees, *before, *max),
-    }
-}
-
-fn set_retrieved(trees: &Trees, sms_id: &str, at: Option<Millis>) -> Result<(), StoreError> {
-    if let Some(bytes) = trees.sms.get(sms_id.as_bytes())? {
-        let mut sms: SmsRecord = decode(&bytes)?;
-        sms.retrieved_at = at;
-        trees.sms.insert(sms_id.as_bytes(), encode(&sms))?;
-        let key = index_key(&sms.phone_number, sms.received_at, sms_id);
-        match at {
-            Some(_) => trees.undelivered.remove(key)?,
-            None => trees.undelivered.insert(key, &[])?,
-        };
-    }
-    Ok(())
-}
-
-fn purge(trees: &Trees, before: Millis, max: usize) -> Result<WriteOutcome, StoreError> {
-    let end = index_key("", before, "");
-    let mut purged = 0;
-    for kv in trees.by_time.range(..end).take(max) {
-        let (key, _) = kv?;
-        trees.by_time.remove(&key)?;
-        let id = std::str::from_utf8(&key[9..]).unwrap_or_default();
-        if let Some(bytes) = trees.sms.remove(id.as_bytes())? {
-            let sms: SmsRecord = decode(&bytes)?;
-            let key = index_key(&sms.phone_number, sms.received_at, id);
-            trees.undelivered.remove(&key)?;
-            trees.by_number.remove(key)?;
-            if let Some(p) = &sms.passport {
-                trees
-                    .by_passport
-                    .remove(index_key(p, sms.received_at, id))?;
-            }
-        }
-        purged += 1;
-    }
-    Ok(WriteOutcome::Purged(purged))
 }

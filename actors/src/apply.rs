@@ -1,0 +1,218 @@
+//! How the writer thread applies each [`WriteOp`] to the trees of [`layout`](crate::layout).
+//!
+//! Only the writer thread calls these, one op at a time and in queue order, so a
+//! check-then-insert (idempotency on the message id, attribution to the number's holder)
+//! cannot interleave with another write.
+
+use crate::clock::Millis;
+use crate::layout::{
+    after_number, decode, decode_message, encode, encode_message, key_time, message_key,
+    tenure_key, Tenure,
+};
+use crate::record::{NumberRecord, NumberState, SmsRecord};
+use crate::store::{StoreError, Trees};
+use crate::writer::{WriteOp, WriteOutcome};
+
+/// Slack added to the end of a passport's tenure of a number. A message is attributed
+/// in write order but stamped before it is queued, so one stamped just after a hand-over
+/// can still belong to the previous holder; the writer queue never lags a minute.
+const TENURE_SLACK_MS: Millis = 60_000;
+
+pub(crate) fn apply(trees: &Trees, op: &mut WriteOp) -> Result<WriteOutcome, StoreError> {
+    match op {
+        WriteOp::InsertSms(sms) => insert_sms(trees, std::mem::take(sms)),
+        WriteOp::SetRetrieved { sms_id, at } => {
+            set_retrieved(trees, sms_id, *at)?;
+            Ok(WriteOutcome::Done)
+        }
+        WriteOp::SetRetrievedMany { sms_ids, at } => {
+            for id in sms_ids.iter() {
+                set_retrieved(trees, id, Some(*at))?;
+            }
+            Ok(WriteOutcome::Done)
+        }
+        WriteOp::PutNumber { number, record } => {
+            let old = number_record(trees, number)?;
+            update_tenures(trees, number, old.as_ref(), Some(record))?;
+            trees.numbers.insert(number.as_bytes(), encode(record))?;
+            Ok(WriteOutcome::Done)
+        }
+        WriteOp::DeleteNumber { number } => {
+            let old = number_record(trees, number)?;
+            update_tenures(trees, number, old.as_ref(), None)?;
+            trees.numbers.remove(number.as_bytes())?;
+            Ok(WriteOutcome::Done)
+        }
+        WriteOp::Purge {
+            before,
+            resume,
+            max_scan,
+        } => purge(trees, *before, resume.take(), *max_scan),
+    }
+}
+
+/// Two reads and two inserts: the id check, the number's holder, the message, its id.
+fn insert_sms(trees: &Trees, mut sms: SmsRecord) -> Result<WriteOutcome, StoreError> {
+    if let Some(key) = trees.message_ids.get(sms.sms_id.as_bytes())? {
+        if let Some(value) = trees.messages.get(key)? {
+            return Ok(WriteOutcome::Duplicate(decode_message(&value)?));
+        }
+    }
+    if let Some(rec) = number_record(trees, &sms.phone_number)? {
+        sms.passport = rec.attributed_passport().map(str::to_owned);
+        // A backfilled message can be dated before its holder's tenure began.
+        if let Some(p) = &sms.passport {
+            if sms.received_at < state_since(&rec.state) {
+                widen_tenure(trees, p, &sms.phone_number, sms.received_at)?;
+            }
+        }
+    }
+    let key = message_key(&sms.phone_number, sms.received_at, &sms.sms_id);
+    trees.messages.insert(&key, encode_message(&sms))?;
+    trees.message_ids.insert(sms.sms_id.as_bytes(), key)?;
+    Ok(WriteOutcome::Inserted(sms))
+}
+
+fn set_retrieved(trees: &Trees, sms_id: &str, at: Option<Millis>) -> Result<(), StoreError> {
+    let Some(key) = trees.message_ids.get(sms_id.as_bytes())? else {
+        return Ok(());
+    };
+    if let Some(value) = trees.messages.get(&key)? {
+        let mut sms = decode_message(&value)?;
+        sms.retrieved_at = at;
+        trees.messages.insert(key, encode_message(&sms))?;
+    }
+    Ok(())
+}
+
+fn number_record(trees: &Trees, number: &str) -> Result<Option<NumberRecord>, StoreError> {
+    let value = trees.numbers.get(number.as_bytes())?;
+    value.map(|v| decode(&v)).transpose()
+}
+
+fn state_since(state: &NumberState) -> Millis {
+    match state {
+        NumberState::Free { since }
+        | NumberState::Assigned { since, .. }
+        | NumberState::Quarantined { since, .. } => *since,
+    }
+}
+
+/// Opens a tenure when a number's messages start being attributed to a passport and
+/// closes it when they stop.
+fn update_tenures(
+    trees: &Trees,
+    number: &str,
+    old: Option<&NumberRecord>,
+    new: Option<&NumberRecord>,
+) -> Result<(), StoreError> {
+    let old_p = old.and_then(NumberRecord::attributed_passport);
+    let new_p = new.and_then(NumberRecord::attributed_passport);
+    if old_p == new_p {
+        return Ok(());
+    }
+    let now = new.map_or_else(wall_clock_ms, |r| state_since(&r.state));
+    if let Some(p) = old_p {
+        let key = tenure_key(p, number);
+        if let Some(mut t) = trees
+            .tenures
+            .get(&key)?
+            .map(|v| decode::<Tenure>(&v))
+            .transpose()?
+        {
+            t.until = Some(now.saturating_add(TENURE_SLACK_MS));
+            trees.tenures.insert(key, encode(&t))?;
+        }
+    }
+    if let Some(p) = new_p {
+        let key = tenure_key(p, number);
+        let old = trees
+            .tenures
+            .get(&key)?
+            .map(|v| decode::<Tenure>(&v))
+            .transpose()?;
+        let from = old.map_or(now, |t| t.from.min(now));
+        trees
+            .tenures
+            .insert(key, encode(&Tenure { from, until: None }))?;
+    }
+    Ok(())
+}
+
+fn widen_tenure(
+    trees: &Trees,
+    passport: &str,
+    number: &str,
+    from: Millis,
+) -> Result<(), StoreError> {
+    let key = tenure_key(passport, number);
+    let tenure = match trees
+        .tenures
+        .get(&key)?
+        .map(|v| decode::<Tenure>(&v))
+        .transpose()?
+    {
+        Some(t) if t.from <= from => return Ok(()),
+        Some(t) => Tenure { from, ..t },
+        None => Tenure { from, until: None },
+    };
+    trees.tenures.insert(key, encode(&tenure))?;
+    Ok(())
+}
+
+fn wall_clock_ms() -> Millis {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as Millis)
+}
+
+/// Deletes messages received before `before`, scanning at most `max_scan` keys from
+/// `resume` so that one purge step never holds the writer for long. Within a number
+/// keys are in arrival order, so the scan jumps to the next number at the first message
+/// that is young enough. At the end of a pass, tenures that ended before `before` go too.
+fn purge(
+    trees: &Trees,
+    before: Millis,
+    resume: Option<Vec<u8>>,
+    max_scan: usize,
+) -> Result<WriteOutcome, StoreError> {
+    let mut from = resume.unwrap_or_default();
+    let mut removed = 0;
+    for _ in 0..max_scan {
+        let Some(kv) = trees.messages.range(from.as_slice()..).next() else {
+            purge_tenures(trees, before)?;
+            return Ok(WriteOutcome::Purged {
+                removed,
+                resume: None,
+            });
+        };
+        let (key, value) = kv?;
+        let number_end = key.iter().position(|b| *b == 0).unwrap_or(key.len());
+        let number = String::from_utf8_lossy(&key[..number_end]).into_owned();
+        if key_time(&key).is_some_and(|ts| ts < before) {
+            trees.messages.remove(&key)?;
+            let sms_id = decode_message(&value).map(|m| m.sms_id);
+            if let Ok(id) = sms_id {
+                trees.message_ids.remove(id.as_bytes())?;
+            }
+            removed += 1;
+            from = key.to_vec();
+        } else {
+            from = after_number(&number);
+        }
+    }
+    Ok(WriteOutcome::Purged {
+        removed,
+        resume: Some(from),
+    })
+}
+
+fn purge_tenures(trees: &Trees, before: Millis) -> Result<(), StoreError> {
+    for kv in trees.tenures.iter() {
+        let (key, value) = kv?;
+        if decode::<Tenure>(&value)?.until.is_some_and(|u| u < before) {
+            trees.tenures.remove(key)?;
+        }
+    }
+    Ok(())
+}
