@@ -1,9 +1,11 @@
 //! The single store writer: group commit on a dedicated thread.
 //!
 //! Every write in the service goes through here. The thread takes whatever is queued
-//! (up to [`MAX_BATCH`]), applies it in arrival order, calls `flush()` once for the whole
-//! batch and only then answers each caller. Many concurrent webhooks share one fsync, and
-//! a caller that got `Ok` knows its write survives `kill -9`. (`flush_async` is not used:
+//! (up to [`MAX_BATCH`]), applies it in arrival order and passes the batch to a flusher
+//! thread, which calls `flush()` once for every batch that is waiting and only then
+//! answers each caller. Many concurrent webhooks share one fsync, the next batch is
+//! applied while the last is being flushed, and a caller that got `Ok` knows its write
+//! survives `kill -9`. (`flush_async` is not used:
 //! it deadlocks with concurrent callers in sled 0.34.7.) Because one thread applies writes
 //! in order, check-then-insert (idempotency on the message id) is atomic.
 
@@ -129,7 +131,17 @@ impl Writer {
     }
 }
 
+type Reply = oneshot::Sender<Result<WriteOutcome, StoreError>>;
+
+/// Applies batches in queue order and hands each to the flusher, so the next batch is
+/// applied while the previous one is being made durable.
 fn run(trees: &Trees, rx: mpsc::Receiver<Job>) {
+    let (done_tx, done_rx) = mpsc::channel::<Vec<(Reply, Result<WriteOutcome, StoreError>)>>();
+    let db = trees.db.clone();
+    let flusher = std::thread::Builder::new()
+        .name("store-flusher".into())
+        .spawn(move || flush_and_reply(&db, done_rx))
+        .expect("spawn store flusher thread");
     let mut batch = Vec::with_capacity(64);
     while let Ok(first) = rx.recv() {
         batch.push(first);
@@ -139,20 +151,40 @@ fn run(trees: &Trees, rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let results: Vec<_> = batch
-            .iter_mut()
-            .map(|job| apply(trees, &mut job.op))
+        let applied = batch
+            .drain(..)
+            .map(|mut job| {
+                let result = apply(trees, &mut job.op);
+                (job.reply, result)
+            })
             .collect();
-        let flushed = trees.db.flush();
-        for (job, result) in batch.drain(..).zip(results) {
+        if done_tx.send(applied).is_err() {
+            break;
+        }
+    }
+    drop(done_tx);
+    let _ = flusher.join();
+}
+
+/// Flushes once for every batch applied so far (one `flush()` covers all writes before
+/// it), then answers their callers: an `Ok` means durable.
+fn flush_and_reply(
+    db: &sled::Db,
+    done: mpsc::Receiver<Vec<(Reply, Result<WriteOutcome, StoreError>)>>,
+) {
+    while let Ok(first) = done.recv() {
+        let mut batches = vec![first];
+        batches.extend(done.try_iter());
+        let flushed = db.flush();
+        for (reply, result) in batches.into_iter().flatten() {
             let result = match &flushed {
                 Ok(_) => result,
                 Err(e) => Err(StoreError::Sled(e.clone())),
             };
-            let _ = job.reply.send(result);
+            let _ = reply.send(result);
         }
     }
-    if let Err(e) = trees.db.flush() {
+    if let Err(e) = db.flush() {
         tracing::error!(error = %e, "final store flush failed");
     }
 }
