@@ -198,6 +198,8 @@ async fn start_with_store(config: &Config, mode: Mode, store: Store) -> Result<R
         Mode::Mock => "mock",
         Mode::Twilio => "twilio",
     };
+    // Opening the store and restoring the pool leave freed buffers behind.
+    crate::memory::trim();
     tracing::info!("AgentPass SMS listening on http://{addr} ({mode_name} mode, webhook {public_base_url}/webhook/sms-received)");
     Ok(Running {
         addr,

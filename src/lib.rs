@@ -10,6 +10,7 @@ pub mod config;
 pub mod http;
 pub mod http_client;
 pub mod mcp;
+pub mod memory;
 pub mod otp;
 pub mod secrets;
 pub mod timefmt;
