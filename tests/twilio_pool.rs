@@ -37,7 +37,7 @@ async fn exhaustion_buys_exactly_one_number_per_passport_under_concurrency() {
     fake.state().available = (1..=10).map(|i| format!("+1415555{i:04}")).collect();
     let s = start(&twilio_env(&fake, &[]));
     assert!(
-        s.log().contains("Initialized with 0 phone numbers"),
+        s.log_contains("Initialized with 0 phone numbers").await,
         "{}",
         s.log()
     );
@@ -80,7 +80,7 @@ async fn exhaustion_buys_exactly_one_number_per_passport_under_concurrency() {
     }
     assert!(purchases(&fake) >= 5);
     // Released numbers are reused after quarantine, never bought again meanwhile.
-    assert!(s.log().contains("Assigned "), "assignment logged");
+    assert!(s.log_contains("Assigned ").await, "assignment logged");
 }
 
 /// With `cap` set, buying for `passports` passports succeeds for all but the last, which
@@ -159,7 +159,7 @@ async fn configured_pool_is_used_first_and_twilio_check_reports_webhooks() {
         "+14155550777,+14155550888,+14155550999".into(),
     ));
     let s = start(&env);
-    assert!(s.log().contains("Initialized with 3 phone numbers"));
+    assert!(s.log_contains("Initialized with 3 phone numbers").await);
     assert_eq!(
         s.assign("ap_1").await,
         "+14155550777",
@@ -200,7 +200,7 @@ async fn configured_pool_is_used_first_and_twilio_check_reports_webhooks() {
         .clone();
     assert_eq!(fixed, format!("{PUBLIC}/webhook/sms-received"));
     assert!(
-        s.log().contains("Twilio check"),
+        s.log_contains("Twilio check").await,
         "serve checks at start: {}",
         s.log()
     );
@@ -245,8 +245,8 @@ async fn reconciliation_backfills_a_lost_webhook_and_surfaces_30038_to_the_waite
         "backfilled although no webhook came"
     );
     assert!(
-        s.log()
-            .contains("Reconciled SMS SM00000000000000000000000000000001"),
+        s.log_contains("Reconciled SMS SM00000000000000000000000000000001")
+            .await,
         "{}",
         s.log()
     );
@@ -320,7 +320,7 @@ async fn bought_numbers_idle_past_release_idle_after_are_given_back() {
     let (_, v) = s.get("/v1/numbers").await;
     assert!(!v.to_string().contains(&n), "the pool shrank: {v}");
     assert!(
-        s.log().contains(&format!("Gave {n} back to twilio")),
+        s.log_contains(&format!("Gave {n} back to twilio")).await,
         "{}",
         s.log()
     );

@@ -134,6 +134,20 @@ impl Server {
         self.log.lock().unwrap().clone()
     }
 
+    /// Whether the server's log shows `needle` within 5 s. The log is read from the
+    /// child's stderr by another thread, so a line the server has written may not be
+    /// here yet when the test looks: poll instead of reading once.
+    pub async fn log_contains(&self, needle: &str) -> bool {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while !self.log().contains(needle) {
+            if std::time::Instant::now() > deadline {
+                return false;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        true
+    }
+
     /// The URL Twilio would sign for this server.
     pub fn webhook_url(&self) -> String {
         format!("{}/webhook/sms-received", self.base)
