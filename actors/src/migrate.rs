@@ -13,7 +13,9 @@ use std::path::Path;
 use sled::Db;
 
 use crate::clock::Millis;
-use crate::layout::{self, decode, encode, encode_message, message_key, tenure_key, Tenure};
+use crate::layout::{
+    self, decode, encode, encode_message, encode_time, id_key, message_key, tenure_key, Tenure,
+};
 use crate::record::{NumberRecord, NumberState, SmsRecord};
 use crate::store::{StoreError, SCHEMA_KEY, SCHEMA_VERSION};
 
@@ -63,9 +65,10 @@ fn from_v1(db: &Db) -> Result<(), StoreError> {
     for kv in old.iter() {
         let (_, value) = kv?;
         let sms: SmsRecord = decode(&value)?;
+        let id = id_key(&sms.phone_number, &sms.sms_id);
+        ids.insert(id, &encode_time(sms.received_at))?;
         let key = message_key(&sms.phone_number, sms.received_at, &sms.sms_id);
-        messages.insert(&key, encode_message(&sms))?;
-        ids.insert(sms.sms_id.as_bytes(), key)?;
+        messages.insert(key, encode_message(&sms))?;
         if let Some(p) = &sms.passport {
             let from = spans
                 .entry((p.clone(), sms.phone_number.clone()))

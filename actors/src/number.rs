@@ -229,7 +229,7 @@ impl Inbox {
         let delivered = self
             .ctx
             .store
-            .sms(&sms.sms_id)
+            .sms(&self.number, &sms.sms_id)
             .ok()
             .flatten()
             .is_none_or(|s| s.retrieved_at.is_some());
@@ -321,6 +321,7 @@ impl Inbox {
         let (store, myself) = (self.ctx.store.clone(), myself.clone());
         let at = self.ctx.clock.now_ms();
         let written = store.write(WriteOp::SetRetrieved {
+            number: sms.phone_number.clone(),
             sms_id: sms.sms_id.clone(),
             at: Some(at),
         });
@@ -343,6 +344,7 @@ impl Inbox {
             }
             // The waiter left while we recorded it: undo, and offer it again.
             let op = WriteOp::SetRetrieved {
+                number: sms.phone_number.clone(),
                 sms_id: sms.sms_id.clone(),
                 at: None,
             };
@@ -364,6 +366,7 @@ impl Inbox {
         self.reserved.insert(sms.sms_id.clone());
         let at = self.ctx.clock.now_ms();
         let written = self.ctx.store.write(WriteOp::SetRetrieved {
+            number: sms.phone_number.clone(),
             sms_id: sms.sms_id.clone(),
             at: Some(at),
         });
@@ -409,6 +412,7 @@ impl Inbox {
         let myself = myself.clone();
         let at = self.ctx.clock.now_ms();
         let written = self.ctx.store.write(WriteOp::SetRetrieved {
+            number: self.number.clone(),
             sms_id: sms_id.clone(),
             at: Some(at),
         });
@@ -450,6 +454,7 @@ impl Inbox {
         let myself = myself.clone();
         let at = self.ctx.clock.now_ms();
         let written = self.ctx.store.write(WriteOp::SetRetrievedMany {
+            number: self.number.clone(),
             sms_ids: ids.clone(),
             at,
         });

@@ -43,9 +43,9 @@ pub enum StoreError {
 /// The open trees, shared by readers and the writer thread.
 pub(crate) struct Trees {
     pub db: Db,
-    /// (number, time, id) → delivered flag + record.
+    /// (number, time, id) → delivered flag + record (see [`layout`](crate::layout)).
     pub messages: Tree,
-    /// id → `messages` key.
+    /// (number, id) → time.
     pub message_ids: Tree,
     /// (passport, number) → [`Tenure`].
     pub tenures: Tree,
@@ -109,13 +109,10 @@ impl Store {
         self.writer.close();
     }
 
-    /// One message by id.
-    pub fn sms(&self, sms_id: &str) -> Result<Option<SmsRecord>, StoreError> {
-        let Some(key) = self.trees.message_ids.get(sms_id.as_bytes())? else {
-            return Ok(None);
-        };
-        let value = self.trees.messages.get(key)?;
-        value.map(|v| decode_message(&v)).transpose()
+    /// One message to `number` by its id.
+    pub fn sms(&self, number: &str, sms_id: &str) -> Result<Option<SmsRecord>, StoreError> {
+        let found = crate::apply::stored_with_key(&self.trees, number, sms_id)?;
+        Ok(found.map(|(_, sms)| sms))
     }
 
     /// Every pool number with its record.

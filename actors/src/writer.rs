@@ -30,10 +30,18 @@ pub enum WriteOp {
     /// the number's holder (or quarantined previous holder) as of this point in the
     /// write order.
     InsertSms(SmsRecord),
-    /// Set or clear a message's `retrieved_at`.
-    SetRetrieved { sms_id: String, at: Option<Millis> },
-    /// Set the retrieved time of several messages in one write.
-    SetRetrievedMany { sms_ids: Vec<String>, at: Millis },
+    /// Set or clear the `retrieved_at` of a message to `number`.
+    SetRetrieved {
+        number: String,
+        sms_id: String,
+        at: Option<Millis>,
+    },
+    /// Set the retrieved time of several messages to `number` in one write.
+    SetRetrievedMany {
+        number: String,
+        sms_ids: Vec<String>,
+        at: Millis,
+    },
     /// Create or replace a pool number's record.
     PutNumber {
         number: String,

@@ -86,7 +86,7 @@ async fn message_before_wait_is_delivered_once_and_never_again() {
     );
     assert!(svc
         .store()
-        .sms("SM1")
+        .sms(&n, "SM1")
         .unwrap()
         .unwrap()
         .retrieved_at
@@ -212,7 +212,7 @@ async fn release_ends_waiters_and_quarantine_hides_old_messages() {
     svc.ingest(sms("SM_LATE", &n, "old owner's code 999999"))
         .await
         .unwrap();
-    let late = svc.store().sms("SM_LATE").unwrap().unwrap();
+    let late = svc.store().sms(&n, "SM_LATE").unwrap().unwrap();
     assert_eq!(late.passport.as_deref(), Some("ap_a"));
     // Another passport gets a different number while quarantine lasts.
     assert_ne!(svc.assign("ap_b").await.unwrap().phone_number, n);
@@ -370,7 +370,7 @@ async fn unassigned_number_messages_are_kept_unattributed() {
     svc.ingest(sms("SM1", "+15559999999", "to nobody"))
         .await
         .unwrap();
-    let stored = svc.store().sms("SM1").unwrap().unwrap();
+    let stored = svc.store().sms("+15559999999", "SM1").unwrap().unwrap();
     assert_eq!(stored.passport, None);
     assert_eq!(svc.drain("+15559999999").await.unwrap().len(), 1);
     svc.shutdown().await;
@@ -386,11 +386,11 @@ async fn history_older_than_the_retention_is_purged() {
     svc.ingest(sms("SM_NEW", &n, "new")).await.unwrap();
     tokio::time::sleep(Duration::from_secs(2500)).await; // past the purge at 4200 s
     assert!(
-        svc.store().sms("SM_OLD").unwrap().is_none(),
+        svc.store().sms(&n, "SM_OLD").unwrap().is_none(),
         "older than 1h: purged"
     );
     assert!(
-        svc.store().sms("SM_NEW").unwrap().is_some(),
+        svc.store().sms(&n, "SM_NEW").unwrap().is_some(),
         "40 min old: kept"
     );
     let page = svc

@@ -161,10 +161,13 @@ async fn purge_steps_resume_across_numbers_and_keep_recent_messages() {
     assert_eq!(removed, 20);
     assert!(steps >= 8, "3 keys per step over 24 keys: {steps} steps");
     for (i, n) in numbers.iter().enumerate() {
-        assert!(store.sms(&format!("OLD{i}0")).unwrap().is_none());
-        assert!(store.sms(&format!("NEW{i}")).unwrap().is_some());
+        assert!(store.sms(n, &format!("OLD{i}0")).unwrap().is_none());
+        assert!(store.sms(n, &format!("NEW{i}")).unwrap().is_some());
         assert_eq!(store.undelivered_since(n, 0).unwrap().len(), 1);
     }
+    // The id entries went with their messages: the id is new again.
+    let again = insert(&store, "OLD00", numbers[0], 50_000).await;
+    assert!(matches!(again, WriteOutcome::Inserted(_)), "{again:?}");
 }
 
 #[tokio::test]
@@ -199,7 +202,7 @@ async fn a_version_1_store_is_upgraded_in_place() {
     for _ in 0..2 {
         let store = open(&dir);
         assert_eq!(store.numbers().unwrap().len(), 1);
-        assert_eq!(store.sms("M2").unwrap().unwrap().body, "body of M2");
+        assert_eq!(store.sms(N1, "M2").unwrap().unwrap().body, "body of M2");
         let undelivered = store.undelivered_since(N1, 0).unwrap();
         let ids: Vec<_> = undelivered.iter().map(|m| m.sms_id.as_str()).collect();
         assert_eq!(ids, ["M2", "M3"]);
@@ -228,4 +231,26 @@ async fn a_store_from_a_newer_version_is_refused() {
     }
     let err = Store::open(dir.path(), 8 << 20).err().expect("refused");
     assert!(err.to_string().contains("schema version 99"), "{err}");
+}
+
+#[tokio::test]
+async fn an_id_written_without_its_message_reads_as_not_stored() {
+    // What a crash between a message's two writes (id entry first) leaves behind.
+    let dir = TempDir::new().unwrap();
+    {
+        let db = sled::open(dir.path().join("db")).unwrap();
+        db.insert("schema_version", &2u32.to_be_bytes()).unwrap();
+        let mut id_key = N1.as_bytes().to_vec();
+        id_key.extend_from_slice(&[0, 2]);
+        id_key.extend_from_slice(b"SMX");
+        let ids = db.open_tree("message_ids").unwrap();
+        ids.insert(id_key, &1000u64.to_be_bytes()).unwrap();
+        db.flush().unwrap();
+    }
+    let store = open(&dir);
+    assert!(store.sms(N1, "SMX").unwrap().is_none());
+    let retried = insert(&store, "SMX", N1, 2000).await;
+    assert!(matches!(retried, WriteOutcome::Inserted(_)), "{retried:?}");
+    assert_eq!(store.sms(N1, "SMX").unwrap().unwrap().received_at, 2000);
+    assert_eq!(store.undelivered_since(N1, 0).unwrap().len(), 1);
 }
