@@ -82,7 +82,27 @@ fn sms(i: usize, to: &str) -> InboundSms {
             "Your verification code is {:06}. Do not share it.",
             i % 1_000_000
         ),
-        extra: Vec::new(),
+        // The other parameters Twilio posts with an inbound SMS, kept in the record.
+        extra: [
+            ("ToCountry", "US"),
+            ("ToState", "CA"),
+            ("SmsMessageSid", "SM0123456789abcdef0123456789abcdef"),
+            ("NumMedia", "0"),
+            ("ToCity", "SAN FRANCISCO"),
+            ("FromZip", "94105"),
+            ("SmsSid", "SM0123456789abcdef0123456789abcdef"),
+            ("FromState", "CA"),
+            ("SmsStatus", "received"),
+            ("FromCity", "SAN FRANCISCO"),
+            ("FromCountry", "US"),
+            ("ToZip", "94105"),
+            ("NumSegments", "1"),
+            ("AccountSid", "AC00000000000000000000000000000000"),
+            ("ApiVersion", "2010-04-01"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect(),
         received_at: None,
         failure: None,
     }

@@ -115,6 +115,7 @@ impl Actor for NumberActor {
             .undelivered_since(&number, window.max(owner.since()))?
             .into_iter()
             .filter(|m| m.retrieved_at.is_none())
+            .map(SmsRecord::for_inbox)
             .collect();
         let mut inbox = Inbox {
             number,

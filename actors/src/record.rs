@@ -34,6 +34,34 @@ pub struct SmsRecord {
     pub failure: Option<ProviderFailure>,
 }
 
+impl SmsRecord {
+    /// The record as a number actor keeps it: without `extra`. Delivery shows only the
+    /// main fields, the extra provider parameters stay in the store, and an inbox of
+    /// Twilio-sized records holds ~15 fewer strings per message.
+    pub fn for_inbox(self) -> SmsRecord {
+        SmsRecord {
+            extra: Vec::new(),
+            ..self
+        }
+    }
+
+    /// [`for_inbox`](Self::for_inbox) of a copy, without copying `extra` first.
+    pub fn inbox_copy(&self) -> SmsRecord {
+        SmsRecord {
+            sms_id: self.sms_id.clone(),
+            phone_number: self.phone_number.clone(),
+            sender: self.sender.clone(),
+            body: self.body.clone(),
+            received_at: self.received_at,
+            notified_at: self.notified_at,
+            retrieved_at: self.retrieved_at,
+            passport: self.passport.clone(),
+            extra: Vec::new(),
+            failure: self.failure.clone(),
+        }
+    }
+}
+
 /// Why the provider did not deliver a message's content (e.g. Twilio 30038, "OTP
 /// message body filtered").
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -166,5 +194,31 @@ impl Filter {
             .as_deref()
             .is_none_or(|c| sms.body.to_lowercase().contains(c))
             && self.body_test.as_ref().is_none_or(|t| (t.0)(&sms.body))
+    }
+}
+
+#[cfg(test)]
+mod inbox_tests {
+    use super::*;
+
+    #[test]
+    fn an_inbox_copy_is_the_record_without_its_extra_parameters() {
+        let sms = SmsRecord {
+            sms_id: "SM1".into(),
+            body: "code 123456".into(),
+            passport: Some("ap_1".into()),
+            extra: vec![("NumMedia".into(), "0".into())],
+            ..SmsRecord::default()
+        };
+        let copy = sms.inbox_copy();
+        assert!(copy.extra.is_empty());
+        assert_eq!(copy, sms.clone().for_inbox());
+        assert_eq!(
+            SmsRecord {
+                extra: sms.extra.clone(),
+                ..copy
+            },
+            sms
+        );
     }
 }

@@ -165,7 +165,7 @@ impl Service {
         match self.ctx.store.write(WriteOp::InsertSms(record)).await? {
             WriteOutcome::Inserted(record) => {
                 if let Some(actor) = self.ctx.registry.get(&record.phone_number) {
-                    let _ = actor.cast(NumberMsg::Arrived(record.clone()));
+                    let _ = actor.cast(NumberMsg::Arrived(record.inbox_copy()));
                 }
                 Ok(Ingested::Stored(record))
             }
