@@ -37,13 +37,14 @@ pub(crate) fn apply(trees: &Trees, op: &mut WriteOp) -> Result<WriteOutcome, Sto
         }
         WriteOp::PutNumber { number, record } => {
             let old = number_record(trees, number)?;
-            update_tenures(trees, number, old.as_ref(), Some(record))?;
+            let at = state_since(&record.state);
+            update_tenures(trees, number, old.as_ref(), Some(record), at)?;
             trees.numbers.insert(number.as_bytes(), encode(record))?;
             Ok(WriteOutcome::Done)
         }
-        WriteOp::DeleteNumber { number } => {
+        WriteOp::DeleteNumber { number, at } => {
             let old = number_record(trees, number)?;
-            update_tenures(trees, number, old.as_ref(), None)?;
+            update_tenures(trees, number, old.as_ref(), None, *at)?;
             trees.numbers.remove(number.as_bytes())?;
             Ok(WriteOutcome::Done)
         }
@@ -134,19 +135,19 @@ fn state_since(state: &NumberState) -> Millis {
 }
 
 /// Opens a tenure when a number's messages start being attributed to a passport and
-/// closes it when they stop.
+/// closes it when they stop, at `now` (the service clock's time of the change).
 fn update_tenures(
     trees: &Trees,
     number: &str,
     old: Option<&NumberRecord>,
     new: Option<&NumberRecord>,
+    now: Millis,
 ) -> Result<(), StoreError> {
     let old_p = old.and_then(NumberRecord::attributed_passport);
     let new_p = new.and_then(NumberRecord::attributed_passport);
     if old_p == new_p {
         return Ok(());
     }
-    let now = new.map_or_else(wall_clock_ms, |r| state_since(&r.state));
     if let Some(p) = old_p {
         let key = tenure_key(p, number);
         if let Some(mut t) = trees
@@ -193,12 +194,6 @@ fn widen_tenure(
     };
     trees.tenures.insert(key, encode(&tenure))?;
     Ok(())
-}
-
-fn wall_clock_ms() -> Millis {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as Millis)
 }
 
 /// Deletes messages received before `before`, scanning at most `max_scan` keys from

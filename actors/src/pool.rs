@@ -362,7 +362,8 @@ impl Pool {
                     "Gave {number} back to {} after it sat idle",
                     self.provider.name()
                 );
-                drop(self.ctx.store.write(WriteOp::DeleteNumber { number }));
+                let at = self.ctx.clock.now_ms();
+                drop(self.ctx.store.write(WriteOp::DeleteNumber { number, at }));
             }
             Err(e) => {
                 tracing::warn!(%number, error = %e, "could not give an idle number back; keeping it");

@@ -48,7 +48,9 @@ pub enum WriteOp {
         record: NumberRecord,
     },
     /// Remove a number from the pool.
-    DeleteNumber { number: String },
+    /// Remove a number from the pool at `at` (service clock: it ends the attribution of
+    /// the number's messages).
+    DeleteNumber { number: String, at: Millis },
     /// One step of a history purge: delete messages received before `before`, looking
     /// at no more than `max_scan` keys from `resume` (where the previous step stopped).
     Purge {

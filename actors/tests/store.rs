@@ -254,3 +254,22 @@ async fn an_id_written_without_its_message_reads_as_not_stored() {
     assert_eq!(store.sms(N1, "SMX").unwrap().unwrap().received_at, 2000);
     assert_eq!(store.undelivered_since(N1, 0).unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn a_number_given_back_ends_its_tenure_on_the_service_clock() {
+    // The service clock, not the wall clock, dates the end (tests run it days ahead).
+    let dir = TempDir::new().unwrap();
+    let store = open(&dir);
+    let later: Millis = 10_000_000_000_000; // year 2286
+    hand(&store, N2, assigned("ap_e", later)).await;
+    insert(&store, "E1", N2, later + 5).await;
+    let (number, at) = (N2.to_owned(), later + 10);
+    store
+        .write(WriteOp::DeleteNumber { number, at })
+        .await
+        .unwrap();
+    assert_eq!(
+        pages(&store, HistoryScope::Passport("ap_e"), 5),
+        [vec!["E1"]]
+    );
+}
