@@ -57,7 +57,7 @@ pub(crate) fn apply(trees: &Trees, op: &mut WriteOp) -> Result<WriteOutcome, Sto
 }
 
 /// Two reads (the id, the number's holder) and two inserts (the id entry and the
-/// message, side by side under the number's prefix).
+/// message, both keyed under the number, so a number's writes stay on a few nodes).
 fn insert_sms(trees: &Trees, mut sms: SmsRecord) -> Result<WriteOutcome, StoreError> {
     let id = id_key(&sms.phone_number, &sms.sms_id);
     if let Some(existing) = stored(trees, &sms.phone_number, &sms.sms_id)? {
