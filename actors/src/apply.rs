@@ -6,11 +6,11 @@
 
 use crate::clock::Millis;
 use crate::layout::{
-    after_number, decode, decode_message, decode_time, encode, encode_message, encode_time, id_key,
-    message_key, parse_key, tenure_key, Key, Tenure,
+    after_number, decode, encode, encode_message, encode_time, id_key, message_key, parse_key,
+    tenure_key, Key, Tenure,
 };
 use crate::record::{NumberRecord, NumberState, SmsRecord};
-use crate::store::{StoreError, Trees};
+use crate::store::{stored_with_key, StoreError, Trees};
 use crate::writer::{WriteOp, WriteOutcome};
 
 /// Slack added to the end of a passport's tenure of a number. A message is attributed
@@ -82,26 +82,6 @@ fn insert_sms(trees: &Trees, mut sms: SmsRecord) -> Result<WriteOutcome, StoreEr
     let key = message_key(&sms.phone_number, sms.received_at, &sms.sms_id);
     trees.messages.insert(key, encode_message(&sms))?;
     Ok(WriteOutcome::Inserted(sms))
-}
-
-/// The stored message to `number` with id `sms_id`, with its key.
-pub(crate) fn stored_with_key(
-    trees: &Trees,
-    number: &str,
-    sms_id: &str,
-) -> Result<Option<(Vec<u8>, SmsRecord)>, StoreError> {
-    let Some(ts) = trees.message_ids.get(id_key(number, sms_id))? else {
-        return Ok(None);
-    };
-    let Some(ts) = decode_time(&ts) else {
-        return Ok(None);
-    };
-    let key = message_key(number, ts, sms_id);
-    let value = trees.messages.get(&key)?;
-    Ok(match value {
-        Some(v) => Some((key, decode_message(&v)?)),
-        None => None,
-    })
 }
 
 fn stored(trees: &Trees, number: &str, sms_id: &str) -> Result<Option<SmsRecord>, StoreError> {

@@ -11,7 +11,9 @@ use std::sync::Arc;
 use sled::{Db, Tree};
 
 use crate::clock::Millis;
-use crate::layout::{self, decode, decode_message, is_delivered, message_key, Tenure};
+use crate::layout::{
+    self, decode, decode_message, decode_time, id_key, is_delivered, message_key, Tenure,
+};
 use crate::record::{NumberRecord, SmsRecord};
 use crate::writer::{self, WriteOp, WriteOutcome, Writer};
 
@@ -111,7 +113,7 @@ impl Store {
 
     /// One message to `number` by its id.
     pub fn sms(&self, number: &str, sms_id: &str) -> Result<Option<SmsRecord>, StoreError> {
-        let found = crate::apply::stored_with_key(&self.trees, number, sms_id)?;
+        let found = stored_with_key(&self.trees, number, sms_id)?;
         Ok(found.map(|(_, sms)| sms))
     }
 
@@ -240,6 +242,26 @@ pub enum HistoryScope<'a> {
     Number(&'a str),
     /// Messages attributed to a passport.
     Passport(&'a str),
+}
+
+/// The stored message to `number` with id `sms_id`, with its key.
+pub(crate) fn stored_with_key(
+    trees: &Trees,
+    number: &str,
+    sms_id: &str,
+) -> Result<Option<(Vec<u8>, SmsRecord)>, StoreError> {
+    let Some(ts) = trees.message_ids.get(id_key(number, sms_id))? else {
+        return Ok(None);
+    };
+    let Some(ts) = decode_time(&ts) else {
+        return Ok(None);
+    };
+    let key = message_key(number, ts, sms_id);
+    let value = trees.messages.get(&key)?;
+    Ok(match value {
+        Some(v) => Some((key, decode_message(&v)?)),
+        None => None,
+    })
 }
 
 fn parse_cursor(cursor: &str) -> Option<(Millis, &str)> {
