@@ -6,8 +6,8 @@
 
 use crate::clock::Millis;
 use crate::layout::{
-    after_number, decode, encode, encode_message, encode_time, id_key, message_key, parse_key,
-    tenure_key, Key, Tenure,
+    after_number, decode, encode, encode_message, encode_time, id_key, message_key,
+    parse_message_key, tenure_key, Tenure,
 };
 use crate::record::{NumberRecord, NumberState, SmsRecord};
 use crate::store::{stored_with_key, StoreError, Trees};
@@ -60,7 +60,7 @@ pub(crate) fn apply(trees: &Trees, op: &mut WriteOp) -> Result<WriteOutcome, Sto
 /// message, both keyed under the number, so a number's writes stay on a few nodes).
 fn insert_sms(trees: &Trees, mut sms: SmsRecord) -> Result<WriteOutcome, StoreError> {
     let id = id_key(&sms.phone_number, &sms.sms_id);
-    if let Some(existing) = stored(trees, &sms.phone_number, &sms.sms_id)? {
+    if let Some((_, existing)) = stored_with_key(trees, &sms.phone_number, &sms.sms_id)? {
         return Ok(WriteOutcome::Duplicate(existing));
     }
     if let Some(rec) = number_record(trees, &sms.phone_number)? {
@@ -82,10 +82,6 @@ fn insert_sms(trees: &Trees, mut sms: SmsRecord) -> Result<WriteOutcome, StoreEr
     let key = message_key(&sms.phone_number, sms.received_at, &sms.sms_id);
     trees.messages.insert(key, encode_message(&sms))?;
     Ok(WriteOutcome::Inserted(sms))
-}
-
-fn stored(trees: &Trees, number: &str, sms_id: &str) -> Result<Option<SmsRecord>, StoreError> {
-    Ok(stored_with_key(trees, number, sms_id)?.map(|(_, sms)| sms))
 }
 
 fn set_retrieved(
@@ -197,8 +193,8 @@ fn purge(
             });
         };
         let (key, _) = kv?;
-        match parse_key(&key) {
-            Some(Key::Message(number, ts, id)) if ts < before => {
+        match parse_message_key(&key) {
+            Some((number, ts, id)) if ts < before => {
                 // The message first: a crash in between leaves an orphan id, which
                 // reads as "not stored" (and is never purged: a few bytes, only after
                 // a crash at that instant).
@@ -207,8 +203,8 @@ fn purge(
                 removed += 1;
                 from = key.to_vec();
             }
-            Some(Key::Message(number, ..)) => from = after_number(number),
-            Some(Key::Id(..)) | None => {
+            Some((number, ..)) => from = after_number(number),
+            None => {
                 from = key.to_vec();
                 from.push(0);
             }

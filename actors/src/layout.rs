@@ -65,28 +65,17 @@ pub(crate) fn after_number(number: &str) -> Vec<u8> {
     k
 }
 
-/// What a key of the `messages` tree is.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Key<'a> {
-    /// A message: its number, arrival time and id.
-    Message(&'a str, Millis, &'a str),
-    /// An id entry: its number and id.
-    Id(&'a str, &'a str),
-}
-
-/// Splits a `messages` key; `None` for a key this layout does not write.
-pub(crate) fn parse_key(key: &[u8]) -> Option<Key<'_>> {
+/// The (number, arrival time, id) of a `messages` key; `None` for a key this layout
+/// does not write.
+pub(crate) fn parse_message_key(key: &[u8]) -> Option<(&str, Millis, &str)> {
     let sep = key.iter().position(|b| *b == 0)?;
-    let number = std::str::from_utf8(&key[..sep]).ok()?;
-    match *key.get(sep + 1)? {
-        TAG_MESSAGE => {
-            let ts = Millis::from_be_bytes(key.get(sep + 2..sep + 10)?.try_into().ok()?);
-            let id = std::str::from_utf8(&key[sep + 10..]).ok()?;
-            Some(Key::Message(number, ts, id))
-        }
-        TAG_ID => Some(Key::Id(number, std::str::from_utf8(&key[sep + 2..]).ok()?)),
-        _ => None,
+    if key.get(sep + 1) != Some(&TAG_MESSAGE) {
+        return None;
     }
+    let number = std::str::from_utf8(&key[..sep]).ok()?;
+    let ts = Millis::from_be_bytes(key.get(sep + 2..sep + 10)?.try_into().ok()?);
+    let id = std::str::from_utf8(&key[sep + 10..]).ok()?;
+    Some((number, ts, id))
 }
 
 pub(crate) fn encode_time(ts: Millis) -> [u8; 8] {
@@ -157,8 +146,8 @@ mod tests {
         let id = id_key(n, "SMa");
         let longer = message_key("+155500000010", 1, "SMa");
         assert!(a < b && b < id && id < after_number(n) && after_number(n) < longer);
-        assert_eq!(parse_key(&b), Some(Key::Message(n, 6, "SMa")));
-        assert_eq!(parse_key(&id), Some(Key::Id(n, "SMa")));
+        assert_eq!(parse_message_key(&b), Some((n, 6, "SMa")));
+        assert_eq!(parse_message_key(&id), None);
         assert_eq!(decode_time(&encode_time(6)), Some(6));
     }
 

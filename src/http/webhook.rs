@@ -51,10 +51,10 @@ async fn handle(
         tracing::warn!(error = %e, "webhook rejected: bad form body");
         ApiError::bad_request(e.to_string())
     })?;
-    let url = if query.is_empty() {
-        state.webhook_url.clone()
+    let url: std::borrow::Cow<str> = if query.is_empty() {
+        state.webhook_url.as_str().into()
     } else {
-        format!("{}?{query}", state.webhook_url)
+        format!("{}?{query}", state.webhook_url).into()
     };
     if !signature::validate(&state.signing_key, &url, &params, &sig) {
         tracing::warn!("webhook rejected: X-Twilio-Signature does not match");
