@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use agentpass_actors::writer::WriteOp;
+use agentpass_actors::store::sled::SledStore;
 use agentpass_actors::{
     Filter, InboundSms, MockProvider, Service, ServiceConfig, Settings, SmsRecord, Store,
 };
@@ -84,8 +84,8 @@ fn next_sid() -> String {
 }
 
 /// Queues every insert at once (the writer batches them), then awaits them all.
-fn insert_all(rt: &Runtime, store: &Store, records: impl IntoIterator<Item = SmsRecord>) {
-    let write = |r| store.write(WriteOp::InsertSms(r));
+fn insert_all(rt: &Runtime, store: &dyn Store, records: impl IntoIterator<Item = SmsRecord>) {
+    let write = |r| store.insert_sms(r);
     let pending: Vec<_> = records.into_iter().map(write).collect();
     rt.block_on(async {
         for p in pending {
@@ -126,7 +126,7 @@ mod webhook {
         let body = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(&params)
             .finish();
-        b.bench_local(|| agentpass_sms::http::form::parse(black_box(body.as_bytes())).unwrap());
+        b.bench_local(|| agentpass_sms::twilio::form::parse(black_box(body.as_bytes())).unwrap());
     }
 }
 
@@ -175,9 +175,9 @@ mod record {
 mod store {
     use super::*;
 
-    fn open() -> (tempfile::TempDir, Store) {
+    fn open() -> (tempfile::TempDir, SledStore) {
         let dir = tempfile::TempDir::new().expect("temp dir");
-        let store = Store::open(dir.path(), 64 << 20).expect("open store");
+        let store = SledStore::open(dir.path(), 64 << 20).expect("open store");
         (dir, store)
     }
 
@@ -186,8 +186,8 @@ mod store {
     fn insert_single(b: Bencher) {
         let (rt, (_dir, store)) = (runtime(), open());
         b.with_inputs(|| record(&next_sid()))
-            .bench_local_values(|r| rt.block_on(store.write(WriteOp::InsertSms(r))).unwrap());
-        store.close();
+            .bench_local_values(|r| rt.block_on(store.insert_sms(r)).unwrap());
+        rt.block_on(store.close());
     }
 
     /// 64 inserts queued at once, then awaited: the writer shares flushes between them.
@@ -197,7 +197,7 @@ mod store {
         b.with_inputs(|| (0..64).map(|_| record(&next_sid())).collect::<Vec<_>>())
             .counter(ItemsCount::new(64usize))
             .bench_local_values(|batch| insert_all(&rt, &store, batch));
-        store.close();
+        rt.block_on(store.close());
     }
 }
 
@@ -214,14 +214,14 @@ mod actors {
     impl Fixture {
         fn new() -> Fixture {
             let (rt, dir) = (runtime(), tempfile::TempDir::new().expect("temp dir"));
-            let store = Store::open(dir.path(), 64 << 20).expect("open store");
+            let store = SledStore::open(dir.path(), 64 << 20).expect("open store");
             let config = ServiceConfig {
                 settings: Settings::default(),
                 numbers: Vec::new(),
                 history_retention: Duration::from_secs(7 * 86_400),
                 purge_interval: Duration::from_secs(3600),
             };
-            let start = Service::start(store, config, Arc::new(MockProvider::default()));
+            let start = Service::start(Arc::new(store), config, Arc::new(MockProvider::default()));
             let s = rt.block_on(start).expect("start");
             Fixture { rt, s, _dir: dir }
         }

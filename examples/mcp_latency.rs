@@ -177,7 +177,7 @@ async fn measure(
     let passport = json!({"passport_id": "ap_bench"});
     let got = call(&client, "get_phone_number", passport).await?;
     let number: String = serde_json::from_value(got["phone_number"].clone())?;
-    let url = format!("http://127.0.0.1:{port}/webhook/sms-received");
+    let url = agentpass_sms::twilio::sms_webhook_url(&format!("http://127.0.0.1:{port}"));
     let delay = Duration::from_millis(args.delay_ms);
     let run = random_hex();
     let mut s = Samples::default();

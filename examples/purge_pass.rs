@@ -9,7 +9,7 @@
 
 use std::time::{Duration, Instant};
 
-use agentpass_actors::writer::{WriteOp, WriteOutcome};
+use agentpass_actors::store::sled::SledStore;
 use agentpass_actors::Store;
 
 #[tokio::main]
@@ -17,19 +17,16 @@ async fn main() {
     let mut args = std::env::args().skip(1);
     let dir = std::path::PathBuf::from(args.next().expect("usage: purge_pass <dir> [max_scan]"));
     let max_scan = args.next().map_or(1000, |v| v.parse().expect("max_scan"));
-    let store = Store::open(&dir, 64 << 20).expect("open store");
+    let store = SledStore::open(&dir, 64 << 20).expect("open store");
     let start = Instant::now();
     let (mut resume, mut steps, mut slowest) = (None, 0, Duration::ZERO);
     loop {
         let step = Instant::now();
-        let op = WriteOp::Purge {
-            before: 1,
-            resume: resume.take(),
-            max_scan,
-        };
-        let Ok(WriteOutcome::Purged { resume: next, .. }) = store.write(op).await else {
-            panic!("purge step failed");
-        };
+        let next = store
+            .purge_step(1, resume.take(), max_scan)
+            .await
+            .expect("purge step")
+            .resume;
         slowest = slowest.max(step.elapsed());
         steps += 1;
         resume = next;
@@ -42,5 +39,5 @@ async fn main() {
         start.elapsed().as_secs_f64(),
         slowest.as_secs_f64() * 1000.0
     );
-    store.close();
+    store.close().await;
 }

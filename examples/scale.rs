@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use agentpass_actors::store::sled::SledStore;
 use agentpass_actors::{Filter, InboundSms, MockProvider, Service, ServiceConfig, Settings, Store};
 use clap::Parser;
 
@@ -51,9 +52,9 @@ fn rss_mb() -> f64 {
 async fn start(args: &Args) -> (Service, Duration) {
     let (dir, cache_mb, inbox_secs) = (&args.dir, args.cache_mb, args.inbox_retention_secs);
     let t = Instant::now();
-    let store = Store::open(dir, cache_mb << 20).expect("open store");
+    let store = SledStore::open(dir, cache_mb << 20).expect("open store");
     println!("store open: RSS {:.0} MB", rss_mb());
-    let existing = store.numbers().expect("numbers");
+    let existing = store.numbers().await.expect("numbers");
     let provider = MockProvider::after(existing.iter().map(|(n, _)| n.as_str()));
     let config = ServiceConfig {
         settings: Settings {
@@ -64,7 +65,7 @@ async fn start(args: &Args) -> (Service, Duration) {
         history_retention: Duration::from_secs(30 * 86400),
         purge_interval: Duration::from_secs(86400),
     };
-    let svc = Service::start(store, config, Arc::new(provider))
+    let svc = Service::start(Arc::new(store), config, Arc::new(provider))
         .await
         .expect("start");
     // As `serve` does once the pool is restored (src/app.rs).
@@ -246,7 +247,7 @@ async fn finish(svc: Arc<Service>, args: &Args) {
     println!(
         "{} parked waiters on {} live number actors: RSS {:.0} MB",
         args.active,
-        svc.registry().len(),
+        svc.live_actors(),
         rss_mb()
     );
     let (q50, q99) = delivery(&svc, probe, args.samples, 20_200_000).await;

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use agentpass_actors::writer::WriteOp;
+use agentpass_actors::store::sled::SledStore;
 use agentpass_actors::{SmsRecord, Store};
 
 const BODY: &str = "Your Acme verification code is 482913. It expires in 10 minutes.";
@@ -80,7 +80,7 @@ async fn main() {
         .nth(1)
         .map_or(200_000, |a| a.parse().unwrap());
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path(), 64 << 20).unwrap();
+    let store = Arc::new(SledStore::open(dir.path(), 64 << 20).unwrap());
     let next = Arc::new(AtomicUsize::new(0));
     let (cpu0, w0, t0) = (
         cpu_secs(None),
@@ -96,10 +96,7 @@ async fn main() {
                     if i >= total {
                         break;
                     }
-                    store
-                        .write(WriteOp::InsertSms(record(i, 100)))
-                        .await
-                        .unwrap();
+                    store.insert_sms(record(i, 100)).await.unwrap();
                 }
             })
         })
@@ -116,5 +113,5 @@ async fn main() {
         per(cpu),
         per(writer)
     );
-    store.close();
+    store.close().await;
 }

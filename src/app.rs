@@ -8,9 +8,9 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use agentpass_actors::store::sled::SledStore;
 use agentpass_actors::{
-    MockProvider, NumberProvider, SearchQuery, Service, ServiceConfig, Settings, StartError, Store,
-    StoreError,
+    SearchQuery, Service, ServiceConfig, Settings, StartError, Store, StoreError,
 };
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -101,18 +101,23 @@ pub async fn start(config: &Config) -> Result<Running, AppError> {
         "could not create data directory {}",
         dir.display()
     )))?;
-    let store = Store::open(dir, config.store.cache_capacity).map_err(|e| match e {
-        StoreError::Locked(_) => AppError::Locked(e),
+    let store = SledStore::open(dir, config.store.cache_capacity).map_err(|e| match e {
+        StoreError::Locked { .. } => AppError::Locked(e),
         e => AppError::Store(e),
     })?;
+    let store: Arc<dyn Store> = Arc::new(store);
     let result = start_with_store(config, mode, store.clone()).await;
     if result.is_err() {
-        store.close();
+        store.close().await;
     }
     result
 }
 
-async fn start_with_store(config: &Config, mode: Mode, store: Store) -> Result<Running, AppError> {
+async fn start_with_store(
+    config: &Config,
+    mode: Mode,
+    store: Arc<dyn Store>,
+) -> Result<Running, AppError> {
     let signing_key = signing_key(config, mode)?;
     let keys = api_keys(config)?;
     // Bound now (not yet serving: nothing is answered before the pool is restored), so
@@ -125,22 +130,15 @@ async fn start_with_store(config: &Config, mode: Mode, store: Store) -> Result<R
         Some(url) => url.trim_end_matches('/').to_owned(),
         None => format!("http://{addr}"),
     };
-    let twilio = match mode {
-        Mode::Twilio => Some(crate::twilio::setup::client(config)?),
-        Mode::Mock => None,
-    };
-    let provider: Arc<dyn NumberProvider> = match &twilio {
-        Some(client) => Arc::new(crate::twilio::TwilioProvider::new(
-            client.clone(),
-            &public_base_url,
-        )),
-        None => {
-            let existing = store.numbers().map_err(AppError::Store)?;
-            Arc::new(MockProvider::after(
-                existing.iter().map(|(n, _)| n.as_str()),
-            ))
-        }
-    };
+    let existing: Vec<String> = store
+        .numbers()
+        .await
+        .map_err(AppError::Store)?
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    let providers =
+        crate::providers::build(config, mode, signing_key, &public_base_url, &existing)?;
     let settings = Settings {
         inbox_retention: config.delivery.inbox_retention,
         claim_lease: config.delivery.claim_lease,
@@ -161,15 +159,15 @@ async fn start_with_store(config: &Config, mode: Mode, store: Store) -> Result<R
         purge_interval: config.store.purge_interval,
     };
     let service = Arc::new(
-        Service::start(store, service_config, provider.clone())
+        Service::start(store, service_config, providers.numbers.clone())
             .await
             .map_err(AppError::Start)?,
     );
     let state = Arc::new(AppState {
         service: service.clone(),
         keys: Arc::new(keys),
-        signing_key,
-        webhook_url: format!("{public_base_url}/webhook/sms-received"),
+        inbound: providers.inbound.clone(),
+        public_base_url: public_base_url.clone(),
         max_body: config.webhook.max_body_bytes,
         default_wait: config.delivery.default_wait_timeout,
         max_wait: config.delivery.max_wait_timeout,
@@ -182,25 +180,26 @@ async fn start_with_store(config: &Config, mode: Mode, store: Store) -> Result<R
             let _ = stopped.await;
         });
     let server = tokio::spawn(server.run());
-    let mut background = Vec::new();
-    if let Some(client) = twilio {
-        let check =
-            crate::twilio::setup::check_and_warn(client, service.clone(), public_base_url.clone());
-        background.push(tokio::spawn(check));
-        let reconcile = crate::twilio::reconcile::run(
-            provider,
-            service.clone(),
-            config.twilio.reconcile_interval,
-        );
-        background.push(tokio::spawn(reconcile));
-    }
+    let background = providers
+        .background
+        .into_iter()
+        .map(|job| tokio::spawn(job(service.clone())))
+        .collect();
     let mode_name = match mode {
         Mode::Mock => "mock",
         Mode::Twilio => "twilio",
     };
+    let webhooks: Vec<String> = providers
+        .inbound
+        .iter()
+        .map(|p| p.url(&public_base_url))
+        .collect();
     // Opening the store and restoring the pool leave freed buffers behind.
     crate::memory::trim();
-    tracing::info!("AgentPass SMS listening on http://{addr} ({mode_name} mode, webhook {public_base_url}/webhook/sms-received)");
+    tracing::info!(
+        "AgentPass SMS listening on http://{addr} ({mode_name} mode, webhook {})",
+        webhooks.join(", ")
+    );
     Ok(Running {
         addr,
         public_base_url,

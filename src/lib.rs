@@ -1,8 +1,9 @@
 //! AgentPass SMS: phone numbers and SMS one-time codes for AI agents.
 //!
 //! This crate holds the adapters around the actor system in `agentpass-actors`:
-//! configuration, the HTTP server (Twilio webhook and `/v1` API), Twilio signatures,
-//! OTP extraction and the CLI. The binary is a thin `main` over [`cli::run`].
+//! configuration, the HTTP server (provider webhooks and `/v1` API), the MCP server,
+//! the providers (Twilio, mock), the delivery rules HTTP and MCP share, OTP extraction
+//! and the CLI. The binary is a thin `main` over [`cli::run`].
 
 pub mod app;
 pub mod cli;
@@ -12,6 +13,10 @@ pub mod http_client;
 pub mod mcp;
 pub mod memory;
 pub mod otp;
+pub mod phone;
+pub mod providers;
+pub mod rules;
 pub mod secrets;
 pub mod timefmt;
 pub mod twilio;
+pub mod views;

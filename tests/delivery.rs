@@ -273,3 +273,38 @@ async fn history_pages_newest_first_with_a_cursor() {
     }
     assert_eq!(seen, ["m4", "m3", "m2", "m1", "m0"]);
 }
+
+#[tokio::test]
+async fn a_wait_with_code_skips_messages_without_a_code_and_leaves_them() {
+    let s = Server::start(&[]);
+    let n = s.assign("ap_code").await;
+    let body = json!({ "timeout_ms": 5000, "auto_ack": true, "with_code": true });
+    let waiting = s.spawn_wait(&n, body);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(s.sms("SM_PLAIN", &n, "Welcome to Acme").await.status(), 200);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !waiting.is_finished(),
+        "a message without a code does not end the wait"
+    );
+    assert_eq!(
+        s.sms("SM_CODE", &n, "Acme code: 482913").await.status(),
+        200
+    );
+    let (status, v) = waiting.await.unwrap();
+    assert_eq!(
+        (status, v["message"]["id"].as_str()),
+        (200, Some("SM_CODE")),
+        "{v}"
+    );
+    // Already there: a with_code wait skips the plain message, a plain wait gets it.
+    let body = json!({ "timeout_ms": 300, "auto_ack": true, "with_code": true });
+    let (status, _) = s.spawn_wait(&n, body).await.unwrap();
+    assert_eq!(status, 408);
+    let (status, v) = s.wait(&n, 1000).await;
+    assert_eq!(
+        (status, v["message"]["id"].as_str()),
+        (200, Some("SM_PLAIN")),
+        "{v}"
+    );
+}

@@ -105,6 +105,14 @@ impl Mcp {
         self.client.call_tool(params).await.unwrap()
     }
 
+    /// The passport's number, through `get_phone_number`.
+    async fn number_of(&self, passport: &str) -> String {
+        let v = self
+            .ok("get_phone_number", json!({ "passport_id": passport }))
+            .await;
+        v["phone_number"].as_str().unwrap().to_owned()
+    }
+
     async fn ok(&self, name: &'static str, args: Value) -> Value {
         let r = self.call(name, args).await;
         assert_ne!(r.is_error, Some(true), "{name} failed: {r:?}");
@@ -519,5 +527,43 @@ async fn list_sms_shows_the_new_owner_none_of_the_previous_owners_messages() {
     );
     let page = m.ok("list_sms", json!({"phone_number": n})).await;
     assert_eq!(page["messages"], json!([]), "{page}");
+    m.client.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn remote_wait_for_otp_skips_a_message_without_a_code_and_leaves_it_for_wait_for_sms() {
+    let s = Server::start(&[]);
+    let dir = tempfile::TempDir::new().unwrap();
+    let remote = [
+        ("AGENTPASS_API_URL", s.base.as_str()),
+        ("AGENTPASS_API_KEY", s.key.as_str()),
+    ];
+    let m = Mcp::start(dir.path(), &remote).await;
+    let n = m.number_of("ap_otp").await;
+    let wait = m.call("wait_for_otp", json!({"phone_number": n, "timeout": 5000}));
+    let send = async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(
+            s.sms("SM_WELCOME", &n, "Welcome to Acme").await.status(),
+            200
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let code = "Your Acme code is 482913";
+        assert_eq!(s.sms("SM_CODE", &n, code).await.status(), 200);
+    };
+    let (r, ()) = tokio::join!(wait, send);
+    assert_ne!(r.is_error, Some(true), "{r:?}");
+    let otp = r.structured_content.unwrap();
+    assert_eq!(
+        (otp["code"].as_str(), otp["sms"]["id"].as_str()),
+        (Some("482913"), Some("SM_CODE"))
+    );
+    let welcome = m
+        .ok("wait_for_sms", json!({"phone_number": n, "timeout": 2000}))
+        .await;
+    assert_eq!(
+        welcome["id"], "SM_WELCOME",
+        "the code-less SMS was left: {welcome}"
+    );
     m.client.cancel().await.unwrap();
 }

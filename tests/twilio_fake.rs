@@ -10,7 +10,7 @@ use agentpass_actors::provider::{
 };
 use agentpass_sms::twilio::dates::parse_rfc2822;
 use agentpass_sms::twilio::{
-    ApiError, AuthToken, TwilioClient, TwilioConfig, TwilioError, TwilioProvider,
+    AuthToken, TwilioApiError, TwilioClient, TwilioConfig, TwilioError, TwilioProvider,
 };
 use fake_twilio::{basic_auth, message, FakeTwilio, PUBLIC, SID, TOKEN};
 use serde_json::json;
@@ -244,7 +244,7 @@ async fn other_errors_carry_twilio_code_and_message() {
         .unwrap_err();
     assert_eq!(
         err,
-        TwilioError::Api(ApiError {
+        TwilioError::Api(TwilioApiError {
             status: 400,
             code: Some(21452),
             message: "No international authorization".into(),

@@ -1,9 +1,9 @@
 //! What every actor of one service instance shares.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::clock::Clock;
-use crate::registry::Registry;
 use crate::store::Store;
 
 /// Tunables of delivery and the pool, from configuration.
@@ -45,14 +45,19 @@ impl Default for Settings {
     }
 }
 
-/// Shared state of one service: store, clock, actor map and settings.
-pub struct Context {
-    /// The durable store (reads direct, writes through the group-commit writer).
-    pub store: Store,
+/// Shared state of one service: store, clock and settings.
+pub(crate) struct Context {
+    /// The source of truth.
+    pub store: Arc<dyn Store>,
     /// Time source that follows tokio's (pausable) clock.
     pub clock: Clock,
-    /// Live number actors of this service.
-    pub registry: Registry,
     /// Tunables.
     pub settings: Settings,
+}
+
+impl Context {
+    /// The inbox retention in milliseconds.
+    pub fn retention_ms(&self) -> u64 {
+        self.settings.inbox_retention.as_millis() as u64
+    }
 }

@@ -34,9 +34,30 @@ impl Owner {
     }
 }
 
+/// Who reads a number's history, for the one visibility rule of HTTP and MCP.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Viewer {
+    /// An operator (an unscoped API key): every message, with its attribution.
+    Operator,
+    /// The agent holding the number (MCP tools, passport-scoped keys): only what arrived
+    /// for the current holder, never an earlier holder's messages.
+    Holder,
+}
+
+impl Viewer {
+    /// Whether this viewer sees `sms` on a number now held by `holder` (`None`: held by
+    /// nobody, and then there is nobody else's history to protect from the viewer).
+    pub fn sees(self, holder: Option<&str>, sms: &SmsRecord) -> bool {
+        match (self, holder) {
+            (Viewer::Operator, _) | (Viewer::Holder, None) => true,
+            (Viewer::Holder, Some(p)) => sms.passport.as_deref() == Some(p),
+        }
+    }
+}
+
 /// A request to receive the next matching message.
 #[derive(Clone, Debug)]
-pub struct WaitRequest {
+pub(crate) struct WaitRequest {
     /// Caller-chosen id, used to cancel.
     pub id: u64,
     /// Conditions on the message.

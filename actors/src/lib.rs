@@ -1,35 +1,40 @@
 //! The AgentPass SMS actor system and the store it owns.
 //!
-//! - [`service::Service`]: start/stop the whole core; the typed API callers use.
-//! - [`pool`]: the PoolActor supervisor — assignments, quarantine, provisioning.
-//! - [`number`]: the NumberActor of each active number — inbox, waiters, claims.
-//! - [`store`], [`layout`] and [`writer`]: sled trees, their keys, and the single
-//!   group-commit writer.
-//! - [`provider`]: the number-provider trait and the mock provider.
+//! Callers use the [`Service`] handle and the types it speaks in; the actors behind it
+//! are private:
+//!
+//! - `service`: [`Service`] starts and stops the whole core and is its typed API.
+//! - `pool` / `pool_state`: the PoolActor supervisor — assignments, quarantine,
+//!   provisioning — over plain bookkeeping.
+//! - `number`: the NumberActor of each active number — inbox, waiters, claims.
+//! - [`subscription`]: the one way to observe a number's arriving messages.
+//! - [`store`]: the [`Store`] trait, its backends (sled, memory) and their rules.
+//! - [`provider`]: the number-provider and inbound-webhook traits and the mock provider.
 //!
 //! Nothing here speaks HTTP, MCP or CLI; those adapters live in the `agentpass-sms` crate.
 
-mod apply;
-pub mod clock;
-pub mod context;
-pub mod delivery;
-pub mod layout;
-mod migrate;
-pub mod number;
-pub mod pool;
-pub mod pool_state;
+mod clock;
+mod context;
+mod delivery;
+mod number;
+mod pool;
+mod pool_state;
 pub mod provider;
-pub mod record;
-pub mod registry;
-pub mod service;
+mod record;
+mod registry;
+mod service;
 pub mod store;
-pub mod writer;
+pub mod subscription;
 
 pub use clock::{Clock, Millis};
 pub use context::Settings;
-pub use delivery::{AckError, Claim, Delivered, Owner, WaitError};
-pub use pool_state::{Assignment, NumberInfo, PoolError};
-pub use provider::{MockProvider, NumberProvider, OwnedNumber, ProviderError, SearchQuery};
+pub use delivery::{AckError, Claim, Delivered, Owner, Viewer, WaitError};
+pub use pool_state::{check_passport, Assignment, NumberInfo, PoolError, MAX_PASSPORT_LEN};
+pub use provider::{
+    Headers, InboundProvider, InboundReply, InboundRequest, MockProvider, NumberProvider,
+    OwnedNumber, ProviderError, Rejected, SearchQuery, WEBHOOK_PREFIX,
+};
 pub use record::{Filter, InboundSms, NumberRecord, NumberState, ProviderFailure, SmsRecord};
-pub use service::{Ingested, Service, ServiceConfig, StartError};
-pub use store::{HistoryScope, Page, Store, StoreError};
+pub use service::{HistoryError, Service, ServiceConfig, StartError};
+pub use store::{Cursor, Ingested, Page, Store, StoreError};
+pub use subscription::Subscription;

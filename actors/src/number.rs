@@ -4,9 +4,15 @@
 //! (armed only while the inbox holds messages), pending waiters and claims, and it is the
 //! only writer of the number's delivery state. With no waiters, claims or messages it
 //! stops; the store holds everything, and the next message or wait starts it again.
-//! Durable writes happen in spawned tasks, never inside `handle`: the actor reserves a
-//! message (so no other waiter can get it), the task records the delivery and answers
-//! the waiter, and reports back with [`NumberMsg::Committed`] or [`NumberMsg::Returned`].
+//!
+//! It learns of arriving messages through a [`Subscription`] to the store's change feed,
+//! made in `pre_start` before it reads the store, so a message stored after that read
+//! arrives through the subscription and one stored before it is in what it read.
+//! Store I/O never runs inside `handle`: reads run in spawned tasks that report back
+//! ([`NumberMsg::Loaded`], [`NumberMsg::Checked`], [`NumberMsg::Drained`]); for writes the
+//! actor reserves a message (so no other waiter can get it), a task records the delivery
+//! and answers the waiter, and reports back with [`NumberMsg::Committed`] or
+//! [`NumberMsg::Returned`].
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -17,9 +23,10 @@ use tokio::task::JoinHandle;
 
 use crate::context::Context;
 use crate::delivery::{AckError, Claim, Delivered, Owner, WaitError, WaitRequest};
-use crate::record::{ProviderFailure, SmsRecord};
+use crate::record::{Filter, ProviderFailure, SmsRecord};
+use crate::registry::Registry;
 use crate::store::StoreError;
-use crate::writer::WriteOp;
+use crate::subscription::Subscription;
 
 /// A pending `send_after` timer.
 type Timer = JoinHandle<Result<(), ractor::MessagingErr<NumberMsg>>>;
@@ -27,10 +34,17 @@ type Timer = JoinHandle<Result<(), ractor::MessagingErr<NumberMsg>>>;
 /// Reply channel of a wait.
 pub type WaitReply = oneshot::Sender<Result<Delivered, WaitError>>;
 
+/// Reply channel of the seed poll route's drain.
+type DrainReply = RpcReplyPort<Result<Vec<SmsRecord>, StoreError>>;
+
 /// Messages a number actor handles.
-pub enum NumberMsg {
-    /// A message to this number is durable in the store.
-    Arrived(SmsRecord),
+pub(crate) enum NumberMsg {
+    /// The startup read of the number's undelivered messages finished.
+    Loaded(Result<Vec<SmsRecord>, StoreError>),
+    /// The change feed reports a message to this number, durable in the store.
+    Arrived(Arc<SmsRecord>),
+    /// The store's word on an arrived message: `true` if it is still undelivered.
+    Checked(SmsRecord, bool),
     /// Deliver (or claim) the next matching message.
     Wait(WaitRequest, WaitReply),
     /// The caller gave up on wait `id`.
@@ -50,25 +64,36 @@ pub enum NumberMsg {
     /// A reserved message could not be handed over; it is undelivered again.
     Returned(SmsRecord),
     /// Deliver every undelivered message of the current owner at once (seed poll route).
-    Drain(RpcReplyPort<Result<Vec<SmsRecord>, StoreError>>),
+    Drain(DrainReply),
+    /// The drain's read of undelivered messages finished.
+    Drained(Result<Vec<SmsRecord>, StoreError>, DrainReply),
     /// The pool changed who holds the number.
     SetOwner(Owner),
     /// The cleanup timer fired.
     Cleanup,
+    /// A just-started actor's grace period ended (see [`SETTLE`]).
+    Settle,
 }
 
+/// How long a new actor stays up without work. It is started for a request (a wait, an
+/// ack, a drain) that is sent to it right after; its startup read may finish first, and
+/// it must not stop as idle before that request arrives.
+const SETTLE: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Startup arguments.
-pub struct NumberArgs {
+pub(crate) struct NumberArgs {
     /// The phone number this actor serves.
     pub number: String,
     /// Its holder at spawn time.
     pub owner: Owner,
     /// Shared service state.
     pub ctx: Arc<Context>,
+    /// Where the service finds this actor.
+    pub registry: Arc<Registry<NumberMsg>>,
 }
 
 /// The actor (stateless; its state is [`Inbox`]).
-pub struct NumberActor;
+pub(crate) struct NumberActor;
 
 struct Waiter {
     req: WaitRequest,
@@ -83,10 +108,19 @@ struct Leased {
 }
 
 /// A number actor's state.
-pub struct Inbox {
+pub(crate) struct Inbox {
     number: String,
     owner: Owner,
     ctx: Arc<Context>,
+    registry: Arc<Registry<NumberMsg>>,
+    /// Forwards the change feed's messages to this actor.
+    feed: JoinHandle<()>,
+    /// Store reads in flight (the startup read, drains): the actor is not idle.
+    reads: usize,
+    /// Arrived messages whose delivery state is being read from the store.
+    checking: HashSet<String>,
+    /// Started and not yet given the request it was started for (nor settled).
+    fresh: bool,
     /// Undelivered, unclaimed messages within retention, oldest first.
     messages: Vec<SmsRecord>,
     waiters: Vec<Waiter>,
@@ -107,28 +141,46 @@ impl Actor for NumberActor {
         myself: ActorRef<NumberMsg>,
         args: NumberArgs,
     ) -> Result<Inbox, ActorProcessingErr> {
-        let NumberArgs { number, owner, ctx } = args;
-        ctx.registry.register(&number, myself.clone());
-        let window = ctx.clock.now_ms().saturating_sub(retention_ms(&ctx));
-        let messages = ctx
-            .store
-            .undelivered_since(&number, window.max(owner.since()))?
-            .into_iter()
-            .filter(|m| m.retrieved_at.is_none())
-            .map(SmsRecord::for_inbox)
-            .collect();
-        let mut inbox = Inbox {
+        let NumberArgs {
             number,
             owner,
             ctx,
-            messages,
+            registry,
+        } = args;
+        registry.register(&number, myself.clone());
+        // Subscribe first, then read: nothing stored in between is missed.
+        let mut sub = Subscription::new(ctx.store.watch(&number), Filter::default());
+        let me = myself.clone();
+        let feed = tokio::spawn(async move {
+            while let Some(sms) = sub.next().await {
+                if me.cast(NumberMsg::Arrived(sms)).is_err() {
+                    break;
+                }
+            }
+        });
+        let since = owner.since();
+        let window = ctx.clock.now_ms().saturating_sub(ctx.retention_ms());
+        let (store, me, n) = (ctx.store.clone(), myself.clone(), number.clone());
+        tokio::spawn(async move {
+            let read = store.undelivered_since(&n, window.max(since)).await;
+            let _ = me.cast(NumberMsg::Loaded(read));
+        });
+        myself.send_after(SETTLE, || NumberMsg::Settle);
+        Ok(Inbox {
+            number,
+            owner,
+            ctx,
+            registry,
+            feed,
+            reads: 1,
+            checking: HashSet::new(),
+            fresh: true,
+            messages: Vec::new(),
             waiters: Vec::new(),
             claims: HashMap::new(),
             reserved: HashSet::new(),
             cleanup: None,
-        };
-        inbox.arm_cleanup(&myself);
-        Ok(inbox)
+        })
     }
 
     async fn post_stop(
@@ -136,11 +188,12 @@ impl Actor for NumberActor {
         myself: ActorRef<NumberMsg>,
         inbox: &mut Inbox,
     ) -> Result<(), ActorProcessingErr> {
+        inbox.feed.abort();
         for w in inbox.waiters.drain(..) {
             w.timer.abort();
             let _ = w.reply.send(Err(WaitError::Shutdown));
         }
-        inbox.ctx.registry.unregister(&inbox.number, &myself);
+        inbox.registry.unregister(&inbox.number, &myself);
         Ok(())
     }
 
@@ -150,8 +203,21 @@ impl Actor for NumberActor {
         msg: NumberMsg,
         inbox: &mut Inbox,
     ) -> Result<(), ActorProcessingErr> {
+        if matches!(
+            msg,
+            NumberMsg::Wait(..) | NumberMsg::Ack { .. } | NumberMsg::Drain(_)
+        ) {
+            inbox.fresh = false;
+        }
         match msg {
-            NumberMsg::Arrived(sms) => inbox.arrived(&myself, sms),
+            NumberMsg::Loaded(read) => inbox.loaded(&myself, read),
+            NumberMsg::Arrived(sms) => inbox.arrived(&myself, &sms),
+            NumberMsg::Checked(sms, undelivered) => {
+                inbox.checking.remove(&sms.sms_id);
+                if undelivered && !inbox.known(&sms.sms_id) {
+                    inbox.offer(&myself, sms);
+                }
+            }
             NumberMsg::Wait(req, reply) => inbox.wait(&myself, req, reply),
             NumberMsg::CancelWait(id) => inbox.drop_waiter(id, None),
             NumberMsg::WaitExpired(id) => {
@@ -182,30 +248,31 @@ impl Actor for NumberActor {
                 inbox.reserved.remove(&sms.sms_id);
                 inbox.offer(&myself, sms);
             }
-            NumberMsg::Drain(reply) => inbox.drain(&myself, reply)?,
+            NumberMsg::Drain(reply) => inbox.drain(&myself, reply),
+            NumberMsg::Drained(read, reply) => inbox.drained(&myself, read, reply),
             NumberMsg::SetOwner(owner) => inbox.set_owner(&myself, owner),
             NumberMsg::Cleanup => {
                 inbox.cleanup = None;
                 inbox.arm_cleanup(&myself);
             }
+            NumberMsg::Settle => inbox.fresh = false,
         }
         if inbox.is_idle() {
             // Leave the map first, so new work starts a fresh actor instead of queueing
             // behind this one's stop (what is already queued is re-sent by callers).
-            inbox.ctx.registry.unregister(&inbox.number, &myself);
+            inbox.registry.unregister(&inbox.number, &myself);
             myself.stop(Some("idle".into()));
         }
         Ok(())
     }
 }
 
-fn retention_ms(ctx: &Context) -> u64 {
-    ctx.settings.inbox_retention.as_millis() as u64
-}
-
 impl Inbox {
     fn is_idle(&self) -> bool {
-        self.messages.is_empty()
+        !self.fresh
+            && self.reads == 0
+            && self.checking.is_empty()
+            && self.messages.is_empty()
             && self.waiters.is_empty()
             && self.claims.is_empty()
             && self.reserved.is_empty()
@@ -217,26 +284,43 @@ impl Inbox {
             || self.messages.iter().any(|m| m.sms_id == id)
     }
 
-    /// A message committed by a webhook. It may already be here: this actor's startup
-    /// read can see a write before its flush completes and the webhook casts it — and
-    /// by then it may even have been delivered, possibly by an earlier actor of this
-    /// number that has stopped since, so the store has the last word. (Remembering only
-    /// the ids this actor itself read misses that case: 1 duplicate in 50,000 deliveries
-    /// under load.)
-    fn arrived(&mut self, myself: &ActorRef<NumberMsg>, sms: SmsRecord) {
-        if self.known(&sms.sms_id) {
+    /// The startup read: every undelivered message of the current assignment within
+    /// retention. Some may have arrived through the feed meanwhile.
+    fn loaded(&mut self, myself: &ActorRef<NumberMsg>, read: Result<Vec<SmsRecord>, StoreError>) {
+        self.reads -= 1;
+        match read {
+            Ok(stored) => {
+                for sms in stored {
+                    if sms.retrieved_at.is_none() && !self.known(&sms.sms_id) {
+                        self.offer(myself, sms.for_inbox());
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::error!(number = %self.number, error = %e, "could not read the number's messages");
+                for w in self.waiters.drain(..) {
+                    w.timer.abort();
+                    let _ = w.reply.send(Err(WaitError::Store(e.to_string())));
+                }
+            }
+        }
+    }
+
+    /// A message the feed reports. It may already be here: the startup read can see a
+    /// write before it is durable and published — and by then it may even have been
+    /// delivered, possibly by an earlier actor of this number that has stopped since, so
+    /// the store has the last word, read off the mailbox. (Remembering only the ids this
+    /// actor itself read misses that case: 1 duplicate in 50,000 deliveries under load.)
+    fn arrived(&mut self, myself: &ActorRef<NumberMsg>, sms: &SmsRecord) {
+        if self.known(&sms.sms_id) || !self.checking.insert(sms.sms_id.clone()) {
             return;
         }
-        let delivered = self
-            .ctx
-            .store
-            .sms(&self.number, &sms.sms_id)
-            .ok()
-            .flatten()
-            .is_none_or(|s| s.retrieved_at.is_some());
-        if !delivered {
-            self.offer(myself, sms);
-        }
+        let (store, me, sms) = (self.ctx.store.clone(), myself.clone(), sms.inbox_copy());
+        tokio::spawn(async move {
+            let stored = store.message(&sms.phone_number, &sms.sms_id).await;
+            let undelivered = matches!(stored, Ok(Some(s)) if s.retrieved_at.is_none());
+            let _ = me.cast(NumberMsg::Checked(sms, undelivered));
+        });
     }
 
     /// Hands `sms` to the first waiter that wants it, else keeps it in the inbox.
@@ -265,7 +349,7 @@ impl Inbox {
 
     fn is_fresh(&self, sms: &SmsRecord) -> bool {
         let now = self.ctx.clock.now_ms();
-        sms.received_at + retention_ms(&self.ctx) > now
+        sms.received_at + self.ctx.retention_ms() > now
     }
 
     fn wait(&mut self, myself: &ActorRef<NumberMsg>, req: WaitRequest, reply: WaitReply) {
@@ -321,11 +405,7 @@ impl Inbox {
         self.reserved.insert(sms.sms_id.clone());
         let (store, myself) = (self.ctx.store.clone(), myself.clone());
         let at = self.ctx.clock.now_ms();
-        let written = store.write(WriteOp::SetRetrieved {
-            number: sms.phone_number.clone(),
-            sms_id: sms.sms_id.clone(),
-            at: Some(at),
-        });
+        let written = store.set_delivered(&self.number, vec![sms.sms_id.clone()], Some(at));
         tokio::spawn(async move {
             if let Err(e) = written.await {
                 let _ = waiter.reply.send(Err(WaitError::Store(e.to_string())));
@@ -344,12 +424,8 @@ impl Inbox {
                 return;
             }
             // The waiter left while we recorded it: undo, and offer it again.
-            let op = WriteOp::SetRetrieved {
-                number: sms.phone_number.clone(),
-                sms_id: sms.sms_id.clone(),
-                at: None,
-            };
-            if store.write(op).await.is_ok() {
+            let undo = store.set_delivered(&sms.phone_number, vec![sms.sms_id.clone()], None);
+            if undo.await.is_ok() {
                 let _ = myself.cast(NumberMsg::Returned(sms));
             }
         });
@@ -366,11 +442,10 @@ impl Inbox {
     ) {
         self.reserved.insert(sms.sms_id.clone());
         let at = self.ctx.clock.now_ms();
-        let written = self.ctx.store.write(WriteOp::SetRetrieved {
-            number: sms.phone_number.clone(),
-            sms_id: sms.sms_id.clone(),
-            at: Some(at),
-        });
+        let written =
+            self.ctx
+                .store
+                .set_delivered(&self.number, vec![sms.sms_id.clone()], Some(at));
         let (myself, number) = (myself.clone(), self.number.clone());
         tokio::spawn(async move {
             let err = match written.await {
@@ -412,11 +487,10 @@ impl Inbox {
         self.reserved.insert(sms_id.clone());
         let myself = myself.clone();
         let at = self.ctx.clock.now_ms();
-        let written = self.ctx.store.write(WriteOp::SetRetrieved {
-            number: self.number.clone(),
-            sms_id: sms_id.clone(),
-            at: Some(at),
-        });
+        let written = self
+            .ctx
+            .store
+            .set_delivered(&self.number, vec![sms_id.clone()], Some(at));
         tokio::spawn(async move {
             match written.await {
                 Ok(_) => {
@@ -434,16 +508,32 @@ impl Inbox {
         });
     }
 
-    /// Seed poll route: every undelivered message of the current owner, any age.
-    fn drain(
+    /// Seed poll route: every undelivered message of the current owner, any age, read
+    /// off the mailbox; [`drained`](Self::drained) takes them.
+    fn drain(&mut self, myself: &ActorRef<NumberMsg>, reply: DrainReply) {
+        self.reads += 1;
+        let (store, me, number) = (self.ctx.store.clone(), myself.clone(), self.number.clone());
+        let since = self.owner.since();
+        tokio::spawn(async move {
+            let read = store.undelivered_since(&number, since).await;
+            let _ = me.cast(NumberMsg::Drained(read, reply));
+        });
+    }
+
+    fn drained(
         &mut self,
         myself: &ActorRef<NumberMsg>,
-        reply: RpcReplyPort<Result<Vec<SmsRecord>, StoreError>>,
-    ) -> Result<(), StoreError> {
-        let stored = self
-            .ctx
-            .store
-            .undelivered_since(&self.number, self.owner.since())?;
+        read: Result<Vec<SmsRecord>, StoreError>,
+        reply: DrainReply,
+    ) {
+        self.reads -= 1;
+        let stored = match read {
+            Ok(stored) => stored,
+            Err(e) => {
+                let _ = reply.send(Err(e));
+                return;
+            }
+        };
         let taken: Vec<SmsRecord> = stored
             .into_iter()
             .filter(|m| m.retrieved_at.is_none() && self.owner.owns(m))
@@ -454,11 +544,10 @@ impl Inbox {
         self.reserved.extend(ids.iter().cloned());
         let myself = myself.clone();
         let at = self.ctx.clock.now_ms();
-        let written = self.ctx.store.write(WriteOp::SetRetrievedMany {
-            number: self.number.clone(),
-            sms_ids: ids.clone(),
-            at,
-        });
+        let written = self
+            .ctx
+            .store
+            .set_delivered(&self.number, ids.clone(), Some(at));
         tokio::spawn(async move {
             match written.await {
                 Ok(_) => {
@@ -477,7 +566,6 @@ impl Inbox {
                 }
             }
         });
-        Ok(())
     }
 
     fn set_owner(&mut self, myself: &ActorRef<NumberMsg>, owner: Owner) {
@@ -500,7 +588,7 @@ impl Inbox {
     /// Drops expired messages and re-arms the one-shot timer for the oldest remaining one.
     fn arm_cleanup(&mut self, myself: &ActorRef<NumberMsg>) {
         let now = self.ctx.clock.now_ms();
-        let retention = retention_ms(&self.ctx);
+        let retention = self.ctx.retention_ms();
         self.messages.retain(|m| m.received_at + retention > now);
         let due = self.messages.first().map(|m| m.received_at + retention);
         if due == self.cleanup.as_ref().map(|(_, at)| *at) {

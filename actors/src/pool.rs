@@ -15,15 +15,16 @@ use crate::clock::Millis;
 use crate::context::Context;
 use crate::delivery::Owner;
 use crate::number::{NumberActor, NumberArgs, NumberMsg};
-use crate::pool_state::{Assignment, NumberInfo, PoolError, PoolState};
+use crate::pool_state::{Assignment, Change, NumberInfo, PoolError, PoolState};
 use crate::provider::{self, NumberProvider, OwnedNumber, ProviderError};
 use crate::record::{NumberRecord, NumberState};
-use crate::writer::WriteOp;
+use crate::registry::Registry;
+use crate::store::StoreError;
 
 type Reply<T> = RpcReplyPort<Result<T, PoolError>>;
 
 /// Messages the pool handles.
-pub enum PoolMsg {
+pub(crate) enum PoolMsg {
     /// The passport's number, assigning (or buying) one if it has none.
     Assign {
         passport: String,
@@ -46,12 +47,17 @@ pub enum PoolMsg {
     SweepIdle,
     /// A number given back to the provider (or not, with why).
     GaveBack(String, NumberRecord, Result<(), ProviderError>),
+    /// The store holds another record for the number than the pool thought (another
+    /// writer changed it): take the store's.
+    Refresh(String, Option<NumberRecord>),
 }
 
 /// Startup arguments.
-pub struct PoolArgs {
+pub(crate) struct PoolArgs {
     /// Shared service state.
     pub ctx: Arc<Context>,
+    /// The live number actors, which the pool spawns and tells of owner changes.
+    pub registry: Arc<Registry<NumberMsg>>,
     /// Where numbers are bought.
     pub provider: Arc<dyn NumberProvider>,
     /// Numbers from configuration, added to the pool if new.
@@ -59,11 +65,12 @@ pub struct PoolArgs {
 }
 
 /// The actor (stateless; its state is [`Pool`]).
-pub struct PoolActor;
+pub(crate) struct PoolActor;
 
 /// The pool actor's state.
-pub struct Pool {
+pub(crate) struct Pool {
     ctx: Arc<Context>,
+    registry: Arc<Registry<NumberMsg>>,
     provider: Arc<dyn NumberProvider>,
     state: PoolState,
     /// Passports waiting for a purchase, oldest first, with every reply owed to each.
@@ -87,16 +94,23 @@ impl Actor for PoolActor {
     ) -> Result<Pool, ActorProcessingErr> {
         let PoolArgs {
             ctx,
+            registry,
             provider,
             configured,
         } = args;
-        let mut state = PoolState::restore(ctx.store.numbers()?);
+        let mut state = PoolState::restore(ctx.store.numbers().await?);
         let now = ctx.clock.now_ms();
         for number in configured {
             if let Some(record) = state.add(&number, None, now) {
-                ctx.store
-                    .write(WriteOp::PutNumber { number, record })
-                    .await?;
+                match ctx.store.put_number(&number, None, record).await {
+                    // Another node added it first: take its record.
+                    Err(StoreError::Conflict { .. }) => {
+                        let stored = ctx.store.numbers().await?;
+                        let record = stored.into_iter().find(|(n, _)| *n == number);
+                        state.replace(&number, record.map(|(_, r)| r));
+                    }
+                    other => other?,
+                }
             }
         }
         tracing::info!("Initialized with {} phone numbers", state.len());
@@ -106,6 +120,7 @@ impl Actor for PoolActor {
         }
         Ok(Pool {
             ctx,
+            registry,
             provider,
             state,
             pending: VecDeque::new(),
@@ -123,7 +138,7 @@ impl Actor for PoolActor {
     ) -> Result<(), ActorProcessingErr> {
         match msg {
             PoolMsg::Assign { passport, reply } => pool.assign(&myself, passport, reply),
-            PoolMsg::Release { passport, reply } => pool.release(passport, reply),
+            PoolMsg::Release { passport, reply } => pool.release(&myself, passport, reply),
             PoolMsg::List(reply) => {
                 let _ = reply.send(pool.state.list());
             }
@@ -133,9 +148,16 @@ impl Actor for PoolActor {
             PoolMsg::Activate(number, reply) => {
                 let _ = reply.send(pool.activate(&myself, &number).await);
             }
-            PoolMsg::Provisioned(result) => pool.provisioned(result),
+            PoolMsg::Provisioned(result) => pool.provisioned(&myself, result),
             PoolMsg::SweepIdle => pool.sweep_idle(&myself),
             PoolMsg::GaveBack(number, record, result) => pool.gave_back(number, record, result),
+            PoolMsg::Refresh(number, record) => {
+                pool.state.replace(&number, record.clone());
+                if let Some(actor) = pool.registry.get(&number) {
+                    let owner = record.as_ref().map_or(Owner::Nobody, owner_of);
+                    let _ = actor.cast(NumberMsg::SetOwner(owner));
+                }
+            }
         }
         Ok(())
     }
@@ -181,13 +203,13 @@ impl Pool {
                     assignment.phone_number,
                     passport
                 );
-                self.commit(assignment, record, reply);
+                self.commit(myself, assignment, record, reply);
             }
             None => self.enqueue(myself, passport, reply, now),
         }
     }
 
-    fn release(&mut self, passport: String, reply: Reply<Assignment>) {
+    fn release(&mut self, myself: &ActorRef<PoolMsg>, passport: String, reply: Reply<Assignment>) {
         let now = self.ctx.clock.now_ms();
         let until = now + self.ctx.settings.quarantine.as_millis() as u64;
         match self.state.release(&passport, until) {
@@ -197,7 +219,7 @@ impl Pool {
                     assignment.phone_number,
                     passport
                 );
-                self.commit(assignment, record, reply);
+                self.commit(myself, assignment, record, reply);
             }
             None => {
                 let _ = reply.send(Err(PoolError::NotAssigned(passport)));
@@ -205,20 +227,36 @@ impl Pool {
         }
     }
 
-    /// Tells the live actor, persists `record`, then replies.
-    fn commit(&mut self, assignment: Assignment, record: NumberRecord, reply: Reply<Assignment>) {
+    /// Tells the live actor, persists the change (compare-and-set against the record it
+    /// replaces), then replies.
+    fn commit(
+        &mut self,
+        myself: &ActorRef<PoolMsg>,
+        assignment: Assignment,
+        change: Change,
+        reply: Reply<Assignment>,
+    ) {
         let number = assignment.phone_number.clone();
-        if let Some(actor) = self.ctx.registry.get(&number) {
-            let _ = actor.cast(NumberMsg::SetOwner(owner_of(&record)));
+        if let Some(actor) = self.registry.get(&number) {
+            let _ = actor.cast(NumberMsg::SetOwner(owner_of(&change.after)));
         }
-        let written = self.ctx.store.write(WriteOp::PutNumber { number, record });
+        let written = self
+            .ctx
+            .store
+            .put_number(&number, Some(change.before), change.after);
+        let (store, myself) = (self.ctx.store.clone(), myself.clone());
         tokio::spawn(async move {
-            let result = written.await;
-            let _ = reply.send(
-                result
-                    .map(|_| assignment)
-                    .map_err(|e| PoolError::Store(e.to_string())),
-            );
+            let result = match written.await {
+                Ok(()) => Ok(assignment),
+                Err(StoreError::Conflict { number }) => {
+                    refresh(&*store, &myself, &number).await;
+                    Err(PoolError::Store(format!(
+                        "{number} was changed by another node meanwhile; try again"
+                    )))
+                }
+                Err(e) => Err(PoolError::Store(e.to_string())),
+            };
+            let _ = reply.send(result);
         });
     }
 
@@ -276,7 +314,11 @@ impl Pool {
         Ok(())
     }
 
-    fn provisioned(&mut self, result: Result<OwnedNumber, ProviderError>) {
+    fn provisioned(
+        &mut self,
+        myself: &ActorRef<PoolMsg>,
+        result: Result<OwnedNumber, ProviderError>,
+    ) {
         self.in_flight -= 1;
         let now = self.ctx.clock.now_ms();
         match result {
@@ -286,9 +328,14 @@ impl Pool {
                     self.state
                         .add(&owned.phone_number, Some(owned.provider_id.clone()), now)
                 {
-                    let number = owned.phone_number.clone();
                     // Queued now: applied before the assignment written just below.
-                    drop(self.ctx.store.write(WriteOp::PutNumber { number, record }));
+                    let added = self.ctx.store.put_number(&owned.phone_number, None, record);
+                    let number = owned.phone_number.clone();
+                    tokio::spawn(async move {
+                        if let Err(e) = added.await {
+                            tracing::error!(%number, error = %e, "could not record a provisioned number");
+                        }
+                    });
                 }
             }
             Err(e) => {
@@ -311,7 +358,7 @@ impl Pool {
                     match record {
                         Some(record) => {
                             tracing::info!("Assigned {} to passport {}", a.phone_number, passport);
-                            self.commit(assignment, record, first);
+                            self.commit(myself, assignment, record, first);
                         }
                         None => drop(first.send(Ok(assignment))),
                     }
@@ -363,7 +410,12 @@ impl Pool {
                     self.provider.name()
                 );
                 let at = self.ctx.clock.now_ms();
-                drop(self.ctx.store.write(WriteOp::DeleteNumber { number, at }));
+                let removed = self.ctx.store.remove_number(&number, record, at);
+                tokio::spawn(async move {
+                    if let Err(e) = removed.await {
+                        tracing::error!(%number, error = %e, "could not record a number given back");
+                    }
+                });
             }
             Err(e) => {
                 tracing::warn!(%number, error = %e, "could not give an idle number back; keeping it");
@@ -377,7 +429,7 @@ impl Pool {
         myself: &ActorRef<PoolMsg>,
         number: &str,
     ) -> Result<ActorRef<NumberMsg>, PoolError> {
-        if let Some(actor) = self.ctx.registry.get(number) {
+        if let Some(actor) = self.registry.get(number) {
             return Ok(actor);
         }
         let owner = self.state.record(number).map_or(Owner::Nobody, owner_of);
@@ -385,6 +437,7 @@ impl Pool {
             number: number.to_owned(),
             owner,
             ctx: self.ctx.clone(),
+            registry: self.registry.clone(),
         };
         let (actor, _) = Actor::spawn_linked(None, NumberActor, args, myself.get_cell())
             .await
@@ -394,8 +447,19 @@ impl Pool {
     }
 }
 
+/// Re-reads `number`'s record and hands it to the pool.
+async fn refresh(store: &dyn crate::store::Store, pool: &ActorRef<PoolMsg>, number: &str) {
+    match store.numbers().await {
+        Ok(all) => {
+            let record = all.into_iter().find(|(n, _)| n == number).map(|(_, r)| r);
+            let _ = pool.cast(PoolMsg::Refresh(number.to_owned(), record));
+        }
+        Err(e) => tracing::error!(%number, error = %e, "could not re-read a changed number"),
+    }
+}
+
 /// Who may receive the number's messages, from its record.
-pub fn owner_of(record: &NumberRecord) -> Owner {
+pub(crate) fn owner_of(record: &NumberRecord) -> Owner {
     match &record.state {
         NumberState::Assigned { passport, since } => Owner::Passport {
             passport: passport.clone(),

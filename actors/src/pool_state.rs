@@ -62,6 +62,16 @@ pub enum PoolError {
     Shutdown,
 }
 
+/// A record change to persist: the record it replaces (what the store should still
+/// hold, for its compare-and-set) and the new one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Change {
+    /// The record before.
+    pub before: NumberRecord,
+    /// The record after.
+    pub after: NumberRecord,
+}
+
 /// Longest accepted passport id.
 pub const MAX_PASSPORT_LEN: usize = 128;
 
@@ -81,7 +91,7 @@ pub fn check_passport(passport: &str) -> Result<(), PoolError> {
 
 /// Pool bookkeeping.
 #[derive(Debug, Default)]
-pub struct PoolState {
+pub(crate) struct PoolState {
     records: HashMap<String, NumberRecord>,
     /// Passport → number, for assigned numbers and for quarantined ones (so the
     /// previous holder who asks again gets its number back).
@@ -142,14 +152,27 @@ impl PoolState {
         }
     }
 
-    /// Sets a number's state, keeping the indexes right; returns the new record.
-    fn set(&mut self, number: &str, state: NumberState) -> NumberRecord {
+    /// Sets a number's state, keeping the indexes right.
+    fn set(&mut self, number: &str, state: NumberState) -> Change {
         self.unindex(number);
         let record = self.records.get_mut(number).expect("known number");
+        let before = record.clone();
         record.state = state;
-        let record = record.clone();
-        self.index(number, &record);
-        record
+        let after = record.clone();
+        self.index(number, &after);
+        Change { before, after }
+    }
+
+    /// Takes the store's word for a number's record (after a compare-and-set found
+    /// another writer's change): `None` takes it out of the pool.
+    pub(crate) fn replace(&mut self, number: &str, record: Option<NumberRecord>) {
+        self.unindex(number);
+        self.records.remove(number);
+        if let Some(record) = record {
+            self.next_seq = self.next_seq.max(record.seq + 1);
+            self.index(number, &record);
+            self.records.insert(number.to_owned(), record);
+        }
     }
 
     /// Adds a free number (bought when `provider_id` is set); `None` if it is already in
@@ -175,13 +198,13 @@ impl PoolState {
         Some(record)
     }
 
-    /// The passport's number, assigning one if it has none. The record is `Some` when it
-    /// changed and must be persisted; `None` overall when no number is available.
-    pub fn assign(
+    /// The passport's number, assigning one if it has none. The change is `Some` when the
+    /// record changed and must be persisted; `None` overall when no number is available.
+    pub(crate) fn assign(
         &mut self,
         passport: &str,
         now: Millis,
-    ) -> Option<(Assignment, Option<NumberRecord>)> {
+    ) -> Option<(Assignment, Option<Change>)> {
         if let Some(number) = self.by_passport.get(passport).cloned() {
             let record = &self.records[&number];
             match record.state.clone() {
@@ -215,7 +238,11 @@ impl PoolState {
     }
 
     /// Moves the passport's number into quarantine until `until`.
-    pub fn release(&mut self, passport: &str, until: Millis) -> Option<(Assignment, NumberRecord)> {
+    pub(crate) fn release(
+        &mut self,
+        passport: &str,
+        until: Millis,
+    ) -> Option<(Assignment, Change)> {
         let number = self.by_passport.get(passport)?.clone();
         let NumberState::Assigned { since, .. } = self.records[&number].state else {
             return None;
@@ -285,11 +312,6 @@ impl PoolState {
     /// Pool size.
     pub fn len(&self) -> usize {
         self.records.len()
-    }
-
-    /// Whether the pool has no numbers.
-    pub fn is_empty(&self) -> bool {
-        self.records.is_empty()
     }
 }
 

@@ -14,15 +14,15 @@ use tokio::task::JoinHandle;
 
 use crate::clock::Clock;
 use crate::context::{Context, Settings};
-use crate::delivery::{AckError, Delivered, WaitError, WaitRequest};
+use crate::delivery::{AckError, Delivered, Viewer, WaitError, WaitRequest};
 use crate::number::NumberMsg;
-use crate::pool::{PoolActor, PoolArgs, PoolMsg};
+use crate::pool::{owner_of, PoolActor, PoolArgs, PoolMsg};
 use crate::pool_state::{Assignment, NumberInfo, PoolError};
 use crate::provider::NumberProvider;
 use crate::record::{Filter, InboundSms, NumberRecord, SmsRecord};
 use crate::registry::Registry;
-use crate::store::{HistoryScope, Page, Store, StoreError};
-use crate::writer::{WriteOp, WriteOutcome};
+use crate::store::{history, Cursor, HistoryScope, Ingested, Page, Store, StoreError};
+use crate::subscription::Subscription;
 
 /// Everything needed to start a service besides its store and provider.
 pub struct ServiceConfig {
@@ -39,26 +39,26 @@ pub struct ServiceConfig {
 /// Startup failures.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    /// The store could not be opened.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// The pool actor did not start.
+    /// The pool actor did not start (its restore from the store failed).
     #[error("could not start the pool: {0}")]
     Pool(String),
 }
 
-/// Result of ingesting a message.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Ingested {
-    /// New and durable.
-    Stored(SmsRecord),
-    /// Already stored under this id (a provider retry): nothing changed.
-    Duplicate(SmsRecord),
+/// Why a history page could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    /// The pool could not say who holds the number.
+    #[error(transparent)]
+    Pool(#[from] PoolError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// A running AgentPass SMS core. Cheap to share behind an `Arc`.
 pub struct Service {
     ctx: Arc<Context>,
+    registry: Arc<Registry<NumberMsg>>,
     pool: ActorRef<PoolMsg>,
     pool_task: std::sync::Mutex<Option<JoinHandle<()>>>,
     purge: JoinHandle<()>,
@@ -71,27 +71,27 @@ const MAX_ATTEMPTS: usize = 8;
 impl Service {
     /// Restores the pool from `store` and starts the actors. The caller opens the store
     /// first (before binding any port), so a second process on the same data directory
-    /// fails early with [`StoreError::Locked`].
+    /// fails early with [`StoreError::Locked`]; it also closes it if this fails.
     pub async fn start(
-        store: Store,
+        store: Arc<dyn Store>,
         config: ServiceConfig,
         provider: Arc<dyn NumberProvider>,
     ) -> Result<Service, StartError> {
         let ctx = Arc::new(Context {
             store,
             clock: Clock::new(),
-            registry: Registry::default(),
             settings: config.settings,
         });
+        let registry = Arc::new(Registry::default());
         let args = PoolArgs {
             ctx: ctx.clone(),
+            registry: registry.clone(),
             provider,
             configured: config.numbers,
         };
-        let (pool, pool_task) = Actor::spawn(None, PoolActor, args).await.map_err(|e| {
-            ctx.store.close();
-            StartError::Pool(e.to_string())
-        })?;
+        let (pool, pool_task) = Actor::spawn(None, PoolActor, args)
+            .await
+            .map_err(|e| StartError::Pool(e.to_string()))?;
         let purge = tokio::spawn(purge_loop(
             ctx.clone(),
             config.history_retention,
@@ -99,6 +99,7 @@ impl Service {
         ));
         Ok(Service {
             ctx,
+            registry,
             pool,
             pool_task: std::sync::Mutex::new(Some(pool_task)),
             purge,
@@ -106,9 +107,9 @@ impl Service {
         })
     }
 
-    /// The store (for reads such as history).
-    pub fn store(&self) -> &Store {
-        &self.ctx.store
+    /// The store (for reads, diagnostics and tests).
+    pub fn store(&self) -> &dyn Store {
+        &*self.ctx.store
     }
 
     /// The service clock.
@@ -116,9 +117,27 @@ impl Service {
         self.ctx.clock
     }
 
-    /// The live actor map (for diagnostics and tests).
-    pub fn registry(&self) -> &Registry {
-        &self.ctx.registry
+    /// How many number actors are live (idle numbers have none).
+    pub fn live_actors(&self) -> usize {
+        self.registry.len()
+    }
+
+    /// Whether `number` has a live actor.
+    pub fn is_active(&self, number: &str) -> bool {
+        self.registry.get(number).is_some()
+    }
+
+    /// Kills `number`'s live actor as a crash would (fault injection for tests); its
+    /// supervisor respawns it from the store. `false` if it had none.
+    #[doc(hidden)]
+    pub fn kill_actor(&self, number: &str) -> bool {
+        self.registry.get(number).map(|a| a.kill()).is_some()
+    }
+
+    /// Observes `number`'s arriving messages that pass `filter`, from now on, without
+    /// using any up: the seam waits, live streams and other nodes build on.
+    pub fn subscribe(&self, number: &str, filter: Filter) -> Subscription {
+        Subscription::new(self.ctx.store.watch(number), filter)
     }
 
     /// The passport's number (sticky), assigning or buying one if needed.
@@ -146,8 +165,9 @@ impl Service {
         self.pool_call(|reply| PoolMsg::Lookup(number, reply)).await
     }
 
-    /// Stores an inbound message durably (idempotent on its id), then tells the number's
-    /// actor if it has one. When this returns `Ok`, the message survives a crash.
+    /// Stores an inbound message durably (idempotent on its id); the store's change feed
+    /// tells whoever observes the number. When this returns `Ok`, the message survives a
+    /// crash.
     pub async fn ingest(&self, sms: InboundSms) -> Result<Ingested, StoreError> {
         let now = self.ctx.clock.now_ms();
         let record = SmsRecord {
@@ -162,19 +182,10 @@ impl Service {
             extra: sms.extra,
             failure: sms.failure,
         };
-        match self.ctx.store.write(WriteOp::InsertSms(record)).await? {
-            WriteOutcome::Inserted(record) => {
-                if let Some(actor) = self.ctx.registry.get(&record.phone_number) {
-                    let _ = actor.cast(NumberMsg::Arrived(record.inbox_copy()));
-                }
-                Ok(Ingested::Stored(record))
-            }
-            WriteOutcome::Duplicate(record) => Ok(Ingested::Duplicate(record)),
-            other => unreachable!("insert answered {other:?}"),
-        }
+        self.ctx.store.insert_sms(record).await
     }
 
-    /// Waits for the next matching undelivered message to `number` (see §6). With
+    /// Waits for the next matching undelivered message to `number`. With
     /// `lease`, the message is claimed and must be acknowledged with [`ack`](Self::ack).
     /// Dropping the future cancels the wait without using a message up.
     pub async fn wait(
@@ -266,15 +277,33 @@ impl Service {
         Err(StoreError::Closed)
     }
 
-    /// A page of history (newest first) of a number or a passport.
-    pub fn history(
+    /// A page of `number`'s history (newest first) as `viewer` may see it: the one
+    /// visibility rule of the HTTP API and the MCP tools.
+    pub async fn number_history(
         &self,
-        scope: HistoryScope<'_>,
-        cursor: Option<&str>,
+        number: &str,
+        viewer: Viewer,
+        cursor: Option<&Cursor>,
         limit: usize,
-        keep: impl Fn(&SmsRecord) -> bool,
+    ) -> Result<Page, HistoryError> {
+        let holder = match self.lookup(number).await?.map(|r| owner_of(&r)) {
+            Some(crate::delivery::Owner::Passport { passport, .. }) => Some(passport),
+            _ => None,
+        };
+        let keep = |m: &SmsRecord| viewer.sees(holder.as_deref(), m);
+        let scope = HistoryScope::Number(number);
+        Ok(history::page(&*self.ctx.store, scope, cursor, limit, &keep).await?)
+    }
+
+    /// A page of the messages attributed to `passport` on every number it has held.
+    pub async fn passport_history(
+        &self,
+        passport: &str,
+        cursor: Option<&Cursor>,
+        limit: usize,
     ) -> Result<Page, StoreError> {
-        self.ctx.store.history(scope, cursor, limit.max(1), keep)
+        let scope = HistoryScope::Passport(passport);
+        history::page(&*self.ctx.store, scope, cursor, limit, &|_| true).await
     }
 
     /// Stops every actor and flushes and closes the store: [`stop_actors`](Self::stop_actors)
@@ -299,14 +328,13 @@ impl Service {
         }
     }
 
-    /// Flushes what is queued and stops the store writer; later writes fail.
+    /// Finishes what is queued and closes the store; later writes fail.
     pub async fn close_store(&self) {
-        let store = self.ctx.store.clone();
-        let _ = tokio::task::spawn_blocking(move || store.close()).await;
+        self.ctx.store.close().await;
     }
 
     async fn activate(&self, number: &str) -> Result<ActorRef<NumberMsg>, PoolError> {
-        if let Some(actor) = self.ctx.registry.get(number) {
+        if let Some(actor) = self.registry.get(number) {
             return Ok(actor);
         }
         let number = number.to_owned();
@@ -346,6 +374,10 @@ impl Drop for CancelGuard {
     }
 }
 
+/// Most messages one purge step looks at, so that a purge never holds the store's
+/// writer for long.
+const PURGE_STEP: usize = 1000;
+
 /// Deletes history older than the retention, every `interval`.
 async fn purge_loop(ctx: Arc<Context>, retention: Duration, interval: Duration) {
     let mut tick = tokio::time::interval(interval);
@@ -357,24 +389,19 @@ async fn purge_loop(ctx: Arc<Context>, retention: Duration, interval: Duration) 
             .saturating_sub(retention.as_millis() as u64);
         let (mut resume, mut purged) = (None, 0);
         loop {
-            let step = WriteOp::Purge {
-                before,
-                resume: resume.take(),
-                max_scan: 1000,
-            };
-            match ctx.store.write(step).await {
-                Ok(WriteOutcome::Purged {
-                    removed,
-                    resume: next,
-                }) => {
-                    purged += removed;
-                    resume = next;
+            match ctx
+                .store
+                .purge_step(before, resume.take(), PURGE_STEP)
+                .await
+            {
+                Ok(step) => {
+                    purged += step.removed;
+                    resume = step.resume;
                     if resume.is_some() {
                         continue;
                     }
                 }
                 Err(e) => tracing::warn!(error = %e, "history purge failed"),
-                Ok(other) => unreachable!("purge answered {other:?}"),
             }
             break;
         }

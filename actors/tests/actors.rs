@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use agentpass_actors::store::sled::SledStore;
 use agentpass_actors::{
     Filter, InboundSms, Ingested, MockProvider, PoolError, Service, ServiceConfig, Settings, Store,
     WaitError,
@@ -22,10 +23,10 @@ async fn start_with(dir: &TempDir, history_retention: Duration) -> Service {
         history_retention,
         purge_interval: Duration::from_secs(600),
     };
-    let store = Store::open(dir.path(), 8 << 20).unwrap();
-    let numbers = store.numbers().unwrap();
+    let store = SledStore::open(dir.path(), 8 << 20).unwrap();
+    let numbers = store.numbers().await.unwrap();
     let provider = MockProvider::after(numbers.iter().map(|(n, _)| n.as_str()));
-    Service::start(store, config, Arc::new(provider))
+    Service::start(Arc::new(store), config, Arc::new(provider))
         .await
         .unwrap()
 }
@@ -86,7 +87,8 @@ async fn message_before_wait_is_delivered_once_and_never_again() {
     );
     assert!(svc
         .store()
-        .sms(&n, "SM1")
+        .message(&n, "SM1")
+        .await
         .unwrap()
         .unwrap()
         .retrieved_at
@@ -103,14 +105,14 @@ async fn waiter_gets_message_pushed_and_actor_stops_when_idle() {
     let waiting = tokio::spawn(async move { wait(&s2, &n2, 30).await });
     tokio::time::sleep(SEC).await;
     assert_eq!(
-        svc.registry().len(),
+        svc.live_actors(),
         1,
         "a waiter keeps its number's actor alive"
     );
     svc.ingest(sms("SM1", &n, "hello")).await.unwrap();
     assert_eq!(waiting.await.unwrap().unwrap(), "hello");
     tokio::time::sleep(SEC).await;
-    assert!(svc.registry().get(&n).is_none(), "idle actor stopped");
+    assert!(!svc.is_active(&n), "idle actor stopped");
     svc.shutdown().await;
 }
 
@@ -212,7 +214,7 @@ async fn release_ends_waiters_and_quarantine_hides_old_messages() {
     svc.ingest(sms("SM_LATE", &n, "old owner's code 999999"))
         .await
         .unwrap();
-    let late = svc.store().sms(&n, "SM_LATE").unwrap().unwrap();
+    let late = svc.store().message(&n, "SM_LATE").await.unwrap().unwrap();
     assert_eq!(late.passport.as_deref(), Some("ap_a"));
     // Another passport gets a different number while quarantine lasts.
     assert_ne!(svc.assign("ap_b").await.unwrap().phone_number, n);
@@ -253,8 +255,7 @@ async fn killed_actor_is_respawned_and_its_waiter_still_gets_the_message() {
     let (s2, n2) = (svc.clone(), n.clone());
     let waiting = tokio::spawn(async move { wait(&s2, &n2, 30).await });
     tokio::time::sleep(SEC).await;
-    let first = svc.registry().get(&n).unwrap();
-    first.kill();
+    assert!(svc.kill_actor(&n), "the waiter's actor is live");
     tokio::time::sleep(SEC).await;
     svc.ingest(sms("SM1", &n, "survives")).await.unwrap();
     assert_eq!(waiting.await.unwrap().unwrap(), "survives");
@@ -307,7 +308,7 @@ async fn cleanup_timer_empties_the_inbox_and_stops_the_actor() {
         Err(WaitError::Timeout(_))
     ));
     tokio::time::sleep(SEC).await;
-    assert!(svc.registry().get(&n).is_none());
+    assert!(!svc.is_active(&n));
     // A message arriving while the actor runs is held until retention ends.
     let svc = Arc::new(svc);
     let (s2, n2) = (svc.clone(), n.clone());
@@ -317,13 +318,10 @@ async fn cleanup_timer_empties_the_inbox_and_stops_the_actor() {
     svc.ingest(sms("SM1", &n, "unclaimed")).await.unwrap();
     assert!(waiting.await.unwrap().is_err());
     tokio::time::sleep(Duration::from_secs(10)).await;
-    assert!(
-        svc.registry().get(&n).is_some(),
-        "inbox holds a message: actor stays"
-    );
+    assert!(svc.is_active(&n), "inbox holds a message: actor stays");
     tokio::time::sleep(Duration::from_secs(300)).await;
     assert!(
-        svc.registry().get(&n).is_none(),
+        !svc.is_active(&n),
         "retention passed: inbox empty, actor stopped"
     );
     svc.shutdown().await;
@@ -370,7 +368,12 @@ async fn unassigned_number_messages_are_kept_unattributed() {
     svc.ingest(sms("SM1", "+15559999999", "to nobody"))
         .await
         .unwrap();
-    let stored = svc.store().sms("+15559999999", "SM1").unwrap().unwrap();
+    let stored = svc
+        .store()
+        .message("+15559999999", "SM1")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(stored.passport, None);
     assert_eq!(svc.drain("+15559999999").await.unwrap().len(), 1);
     svc.shutdown().await;
@@ -386,21 +389,14 @@ async fn history_older_than_the_retention_is_purged() {
     svc.ingest(sms("SM_NEW", &n, "new")).await.unwrap();
     tokio::time::sleep(Duration::from_secs(2500)).await; // past the purge at 4200 s
     assert!(
-        svc.store().sms(&n, "SM_OLD").unwrap().is_none(),
+        svc.store().message(&n, "SM_OLD").await.unwrap().is_none(),
         "older than 1h: purged"
     );
     assert!(
-        svc.store().sms(&n, "SM_NEW").unwrap().is_some(),
+        svc.store().message(&n, "SM_NEW").await.unwrap().is_some(),
         "40 min old: kept"
     );
-    let page = svc
-        .history(
-            agentpass_actors::HistoryScope::Passport("ap_a"),
-            None,
-            10,
-            |_| true,
-        )
-        .unwrap();
+    let page = svc.passport_history("ap_a", None, 10).await.unwrap();
     assert_eq!(page.messages.len(), 1, "indexes purged too");
     svc.shutdown().await;
 }

@@ -106,7 +106,8 @@ async fn main() -> anyhow::Result<()> {
     // Render and sign every webhook before the clock starts: the generator's own CPU
     // competes with the server's on these two cores.
     let host = args.url.trim_start_matches("http://").trim_end_matches('/');
-    let webhook_url = format!("{}/webhook/sms-received", args.url);
+    let webhook_url = agentpass_sms::twilio::sms_webhook_url(&args.url);
+    let webhook_path = webhook_url[args.url.trim_end_matches('/').len()..].to_owned();
     let requests: Arc<Vec<Vec<u8>>> = Arc::new(
         (0..args.requests)
             .map(|i| {
@@ -121,7 +122,7 @@ async fn main() -> anyhow::Result<()> {
                     .extend_pairs(&params)
                     .finish();
                 let headers = [("X-Twilio-Signature", sig.as_str())];
-                raw_http::render_post(host, "/webhook/sms-received", &headers, &form)
+                raw_http::render_post(host, &webhook_path, &headers, &form)
             })
             .collect(),
     );

@@ -7,6 +7,7 @@ use super::NumbersCommand;
 use crate::config::Config;
 use crate::secrets;
 use crate::twilio::signature;
+use crate::twilio::sms_webhook_url;
 
 /// Arguments of `sms send`.
 #[derive(Args, Debug)]
@@ -43,9 +44,9 @@ pub async fn send_sms(config: &Config, args: &SendArgs) -> anyhow::Result<()> {
     let url = args
         .url
         .clone()
-        .unwrap_or_else(|| format!("{}/webhook/sms-received", local_base(config)));
+        .unwrap_or_else(|| sms_webhook_url(&local_base(config)));
     let signed_url = match &config.public_base_url {
-        Some(base) => format!("{}/webhook/sms-received", base.trim_end_matches('/')),
+        Some(base) => sms_webhook_url(base),
         None => url.clone(),
     };
     let mode = config.mode()?;

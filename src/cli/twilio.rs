@@ -9,7 +9,7 @@ use crate::twilio::setup;
 /// Exit 1 when anything is wrong.
 pub async fn check(config: &Config) -> anyhow::Result<i32> {
     let client = twilio_client(config)?;
-    let numbers = pool(config);
+    let numbers = pool(config).await;
     let report = client.check(&numbers, &config.public_base_url()).await;
     match &report.account {
         Ok(a) => println!(
@@ -35,7 +35,7 @@ pub async fn check(config: &Config) -> anyhow::Result<i32> {
 pub async fn sync(config: &Config) -> anyhow::Result<i32> {
     let client = twilio_client(config)?;
     let report = client
-        .sync_webhooks(&pool(config), &config.public_base_url())
+        .sync_webhooks(&pool(config).await, &config.public_base_url())
         .await?;
     for n in &report.updated {
         println!("{n}: SmsUrl updated");
@@ -66,15 +66,17 @@ fn twilio_client(config: &Config) -> anyhow::Result<crate::twilio::TwilioClient>
 }
 
 /// The pool as configured plus the numbers the service bought (when its store is free).
-fn pool(config: &Config) -> Vec<String> {
+async fn pool(config: &Config) -> Vec<String> {
+    use agentpass_actors::Store;
     let mut numbers = config.twilio.phone_numbers.clone();
-    if let Ok(store) = agentpass_actors::Store::open(&config.data_dir, 8 << 20) {
-        for (n, r) in store.numbers().unwrap_or_default() {
+    let opened = agentpass_actors::store::sled::SledStore::open(&config.data_dir, 8 << 20);
+    if let Ok(store) = opened {
+        for (n, r) in store.numbers().await.unwrap_or_default() {
             if r.provisioned && !numbers.contains(&n) {
                 numbers.push(n);
             }
         }
-        store.close();
+        store.close().await;
     }
     numbers
 }

@@ -83,7 +83,7 @@ pub(crate) fn check(config: &Config, origins: &Origins) -> Result<(), ConfigErro
 
     let mut seen = HashSet::new();
     for number in &config.twilio.phone_numbers {
-        if !is_e164(number) {
+        if !crate::phone::is_e164(number) {
             let message =
                 format!("`{number}` is not an E.164 number (+ then 2 to 15 digits, the first 1-9)");
             return Err(invalid("twilio.phone_numbers", message));
@@ -164,16 +164,6 @@ fn check_api_keys(config: &Config, origins: &Origins) -> Result<(), ConfigError>
 fn after_scheme(url: &str) -> Option<&str> {
     url.strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"))
-}
-
-/// `+` then 2 to 15 digits, the first of them 1-9.
-fn is_e164(number: &str) -> bool {
-    let Some(digits) = number.strip_prefix('+') else {
-        return false;
-    };
-    (2..=15).contains(&digits.len())
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && !digits.starts_with('0')
 }
 
 /// A duration as the config file writes it.

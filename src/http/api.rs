@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use agentpass_actors::{HistoryScope, NumberState, PoolError, SmsRecord};
+use agentpass_actors::{Cursor, NumberState, Page, PoolError, Viewer};
 use warp::http::StatusCode;
 use warp::{Filter, Rejection, Reply};
 
@@ -133,7 +133,13 @@ async fn passport_history(
 ) -> Resp {
     let passport = decode_param(&passport)?;
     scope.require(&passport)?;
-    history(&state, HistoryScope::Passport(&passport), q, |_| true)
+    let (cursor, limit) = page_args(&q)?;
+    let page = state
+        .service
+        .passport_history(&passport, cursor.as_ref(), limit)
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    page_reply(&page)
 }
 
 async fn number_history(
@@ -144,31 +150,37 @@ async fn number_history(
 ) -> Resp {
     let number = number_param(&number)?;
     let holder = current_holder(&state, &scope, &number).await?;
-    // A scoped key reads only what arrived for its passport, not earlier holders' messages.
-    let keep = move |m: &SmsRecord| holder.is_none() || m.passport == holder;
-    history(&state, HistoryScope::Number(&number), q, keep)
-}
-
-fn history(
-    state: &AppState,
-    scope: HistoryScope<'_>,
-    q: HistoryQuery,
-    keep: impl Fn(&SmsRecord) -> bool,
-) -> Resp {
-    let limit = q.limit.unwrap_or(20);
-    if !(1..=100).contains(&limit) {
-        return Err(ApiError::bad_request("limit must be between 1 and 100").into());
-    }
+    let viewer = match (holder, q.view.as_deref()) {
+        // A scoped key reads only what arrived for its passport.
+        (Some(_), _) | (None, Some("holder")) => Viewer::Holder,
+        (None, None | Some("operator")) => Viewer::Operator,
+        (None, Some(other)) => {
+            let msg = format!("view must be holder or operator, not {other:?}");
+            return Err(ApiError::bad_request(msg).into());
+        }
+    };
+    let (cursor, limit) = page_args(&q)?;
     let page = state
         .service
-        .history(scope, q.cursor.as_deref(), limit, keep)
+        .number_history(&number, viewer, cursor.as_ref(), limit)
+        .await
         .map_err(|e| ApiError::internal(e.to_string()))?;
-    let messages = page.messages.iter().map(Message::from).collect();
-    Ok(warp::reply::json(&History {
-        messages,
-        next_cursor: page.next_cursor,
-    })
-    .into_response())
+    page_reply(&page)
+}
+
+/// The cursor and page size of a history query; 400 for a cursor no page returned.
+fn page_args(q: &HistoryQuery) -> Result<(Option<Cursor>, usize), ApiError> {
+    let limit = q.limit.unwrap_or(20);
+    if !(1..=100).contains(&limit) {
+        return Err(ApiError::bad_request("limit must be between 1 and 100"));
+    }
+    let cursor = q.cursor.as_deref().map(Cursor::parse).transpose();
+    let cursor = cursor.map_err(|e| ApiError::bad_request(e.to_string()))?;
+    Ok((cursor, limit))
+}
+
+fn page_reply(page: &Page) -> Resp {
+    Ok(warp::reply::json(&HistoryPage::from(page)).into_response())
 }
 
 /// For a scoped key, the passport (in its scope) that holds `number`; 403 if none.

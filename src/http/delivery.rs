@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use agentpass_actors::{AckError, Filter as SmsFilter, WaitError};
+use agentpass_actors::{AckError, WaitError};
 use warp::http::StatusCode;
 use warp::{Filter, Rejection, Reply};
 
@@ -13,7 +13,6 @@ use super::auth::Scope;
 use super::error::ApiError;
 use super::models::*;
 use super::{json_body, number_param, with_state, AppState};
-use crate::timefmt::parse_since;
 
 type Resp = Result<warp::reply::Response, Rejection>;
 
@@ -44,31 +43,10 @@ pub fn routes(
     wait.or(ack).unify().or(poll).unify()
 }
 
-/// The filter a wait body describes.
-pub fn filter_of(body: &WaitBody) -> Result<SmsFilter, ApiError> {
-    let since = match &body.since {
-        None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::Number(n)) => Some(n.as_u64().ok_or_else(|| {
-            ApiError::bad_request("since: epoch milliseconds must be a non-negative integer")
-        })?),
-        Some(serde_json::Value::String(s)) => Some(parse_since(s).map_err(ApiError::bad_request)?),
-        Some(_) => {
-            return Err(ApiError::bad_request(
-                "since must be an RFC 3339 string or epoch milliseconds",
-            ))
-        }
-    };
-    Ok(SmsFilter::new(
-        body.from.clone(),
-        body.contains.clone(),
-        since,
-    ))
-}
-
 async fn wait(number: String, scope: Scope, body: WaitBody, state: Arc<AppState>) -> Resp {
     let number = number_param(&number)?;
     current_holder(&state, &scope, &number).await?;
-    let filter = filter_of(&body)?;
+    let filter = body.filter().map_err(ApiError::bad_request)?.build();
     let timeout = body
         .timeout_ms
         .map_or(state.default_wait, Duration::from_millis)
@@ -80,7 +58,7 @@ async fn wait(number: String, scope: Scope, body: WaitBody, state: Arc<AppState>
     match state.service.wait(&number, filter, timeout, lease).await {
         Ok(d) => {
             let reply = WaitReply {
-                message: Message::from(&d.sms),
+                message: SmsView::from(&d.sms),
                 claim: d.claim.map(ClaimView::from),
             };
             Ok(warp::reply::json(&reply).into_response())
@@ -111,7 +89,7 @@ async fn ack(
     current_holder(&state, &scope, &number).await?;
     match state.service.ack(&number, &sms_id, &body.claim_id).await {
         Ok(sms) => Ok(
-            warp::reply::json(&serde_json::json!({ "message": Message::from(&sms) }))
+            warp::reply::json(&serde_json::json!({ "message": SmsView::from(&sms) }))
                 .into_response(),
         ),
         Err(e) => {
@@ -133,6 +111,6 @@ async fn poll(number: String, scope: Scope, state: Arc<AppState>) -> Resp {
         .drain(&number)
         .await
         .map_err(|e| ApiError::internal(e.to_string()))?;
-    let notifications = taken.iter().map(Message::from).collect();
+    let notifications = taken.iter().map(SmsView::from).collect();
     Ok(warp::reply::json(&Notifications { notifications }).into_response())
 }

@@ -1,4 +1,5 @@
-//! The HTTP server: Twilio webhook, seed poll route, `/v1` API, health.
+//! The HTTP server: the inbound providers' webhooks, the seed poll route, `/v1` API,
+//! health.
 //!
 //! Filters live in each route module, handlers beside them, JSON shapes in
 //! [`models`]; every rejection becomes a response in [`error::recover`].
@@ -7,7 +8,6 @@ pub mod api;
 pub mod auth;
 pub mod delivery;
 pub mod error;
-pub mod form;
 pub mod models;
 pub mod webhook;
 
@@ -15,7 +15,7 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use agentpass_actors::Service;
+use agentpass_actors::{InboundProvider, Service};
 use percent_encoding::percent_decode_str;
 use warp::{Filter, Reply};
 
@@ -28,10 +28,10 @@ pub struct AppState {
     pub service: Arc<Service>,
     /// Accepted API keys.
     pub keys: Arc<ApiKeys>,
-    /// Key Twilio signs webhooks with (auth token, or the mock-mode key).
-    pub signing_key: String,
-    /// Public URL of the webhook route, as Twilio signs it (without query string).
-    pub webhook_url: String,
+    /// The inbound providers whose webhooks are mounted.
+    pub inbound: Vec<Arc<dyn InboundProvider>>,
+    /// What providers sign and post to: the service's public URL, without a trailing `/`.
+    pub public_base_url: String,
     /// Largest accepted webhook body.
     pub max_body: u64,
     /// Wait timeout when the caller names none.
@@ -49,8 +49,15 @@ pub fn routes(
     let health = warp::get()
         .and(warp::path!("healthz"))
         .map(|| warp::reply::json(&serde_json::json!({ "status": "ok" })).into_response());
+    let mut webhooks = warp::any()
+        .and_then(|| async { Err::<warp::reply::Response, _>(warp::reject::not_found()) })
+        .boxed();
+    for provider in &state.inbound {
+        let route = webhook::route(state.clone(), provider.clone());
+        webhooks = webhooks.or(route).unify().boxed();
+    }
     health
-        .or(webhook::route(state.clone()))
+        .or(webhooks)
         .unify()
         .or(delivery::routes(state.clone()))
         .unify()
@@ -96,7 +103,7 @@ pub fn decode_param(raw: &str) -> Result<String, ApiError> {
 /// A phone number path segment: `+1555…` or `%2B1555…`, E.164.
 pub fn number_param(raw: &str) -> Result<String, ApiError> {
     let number = decode_param(raw)?;
-    if form::is_e164(&number) {
+    if crate::phone::is_e164(&number) {
         Ok(number)
     } else {
         Err(ApiError::bad_request(format!(

@@ -1,50 +1,17 @@
 //! JSON shapes of the HTTP API.
 
-use agentpass_actors::{Assignment, Claim, NumberInfo, NumberState, SmsRecord};
+use agentpass_actors::{Assignment, Claim, NumberInfo, NumberState};
 use serde::{Deserialize, Serialize};
 
+use crate::rules::{since_of_json, FilterSpec};
 use crate::timefmt::rfc3339;
-
-/// A message as clients see it. The first five fields are the seed's.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Message {
-    /// Provider message id (`MessageSid`).
-    pub id: String,
-    /// Receiving number.
-    pub to: String,
-    /// Sender.
-    pub from: String,
-    /// Text.
-    pub body: String,
-    /// RFC 3339.
-    pub received_at: String,
-    /// RFC 3339, when delivered; absent while undelivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub retrieved_at: Option<String>,
-    /// Passport the number belonged to on receipt.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub passport_id: Option<String>,
-}
-
-impl From<&SmsRecord> for Message {
-    fn from(r: &SmsRecord) -> Self {
-        Message {
-            id: r.sms_id.clone(),
-            to: r.phone_number.clone(),
-            from: r.sender.clone(),
-            body: r.body.clone(),
-            received_at: rfc3339(r.received_at),
-            retrieved_at: r.retrieved_at.map(rfc3339),
-            passport_id: r.passport.clone(),
-        }
-    }
-}
+pub use crate::views::{HistoryPage, SmsView};
 
 /// The seed poll route's reply.
 #[derive(Serialize, Deserialize)]
 pub struct Notifications {
     /// Messages now marked retrieved.
-    pub notifications: Vec<Message>,
+    pub notifications: Vec<SmsView>,
 }
 
 /// A passport's number.
@@ -139,11 +106,23 @@ pub struct WaitBody {
     pub with_code: bool,
 }
 
+impl WaitBody {
+    /// The filter this body describes, through the one filter builder.
+    pub fn filter(&self) -> Result<FilterSpec, String> {
+        Ok(FilterSpec {
+            from: self.from.clone(),
+            contains: self.contains.clone(),
+            since: since_of_json(self.since.as_ref())?,
+            with_code: self.with_code,
+        })
+    }
+}
+
 /// Wait reply.
 #[derive(Serialize, Deserialize, Debug)]
 pub struct WaitReply {
     /// The message.
-    pub message: Message,
+    pub message: SmsView,
     /// The claim to acknowledge (absent with `auto_ack`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claim: Option<ClaimView>,
@@ -175,15 +154,6 @@ pub struct AckBody {
     pub claim_id: String,
 }
 
-/// A page of history.
-#[derive(Serialize, Deserialize, Debug)]
-pub struct History {
-    /// Newest first.
-    pub messages: Vec<Message>,
-    /// Pass as `cursor` for the next page; null on the last.
-    pub next_cursor: Option<String>,
-}
-
 /// History query string.
 #[derive(Deserialize, Debug)]
 #[serde(deny_unknown_fields)]
@@ -192,6 +162,9 @@ pub struct HistoryQuery {
     pub limit: Option<usize>,
     /// From a previous page.
     pub cursor: Option<String>,
+    /// `holder`: only what the number's current holder may see (what agents get), even
+    /// with an operator's key. Passport-scoped keys always get that view.
+    pub view: Option<String>,
 }
 
 /// Body of `POST /v1/otp`.

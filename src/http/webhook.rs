@@ -1,69 +1,85 @@
-//! `POST /webhook/sms-received`: Twilio's inbound SMS webhook.
+//! `POST /webhook/{provider}`: every inbound provider's webhook, mounted the same way.
 //!
-//! Signature first (over the configured public URL, never the Host header), then the
-//! form, then one durable write through the store's group commit; only then the 200.
+//! The provider verifies and parses the request (its signature is over the configured
+//! public URL, never the Host header); then one durable write through the store; only
+//! then the provider's 200 reply. Nothing is stored for a refused request.
 
 use std::sync::Arc;
 
-use agentpass_actors::{InboundSms, Ingested};
+use agentpass_actors::{
+    Headers, InboundProvider, InboundRequest, Ingested, Rejected, WEBHOOK_PREFIX,
+};
 use bytes::Bytes;
-use warp::http::StatusCode;
+use warp::http::{HeaderMap, StatusCode};
 use warp::{Filter, Rejection, Reply};
 
 use super::error::ApiError;
-use super::form;
 use super::AppState;
-use crate::twilio::signature;
 
-/// The empty TwiML reply Twilio expects.
-pub const TWIML: &str = r#"<?xml version="1.0" encoding="UTF-8"?><Response></Response>"#;
-
-/// Longest accepted `MessageSid`.
-const MAX_SID_LEN: usize = 64;
-
-/// The webhook route.
+/// The webhook route of `provider`.
 pub fn route(
     state: Arc<AppState>,
+    provider: Arc<dyn InboundProvider>,
 ) -> impl Filter<Extract = (warp::reply::Response,), Error = Rejection> + Clone {
     let max = state.max_body;
+    let path = provider.path().to_owned();
+    let url: Arc<str> = provider.url(&state.public_base_url).into();
     warp::post()
-        .and(warp::path!("webhook" / "sms-received"))
+        .and(warp::path(WEBHOOK_PREFIX))
+        .and(warp::path(path))
+        .and(warp::path::end())
         .and(warp::query::raw().or(warp::any().map(String::new)).unify())
-        .and(warp::header::optional::<String>("x-twilio-signature"))
+        .and(warp::header::headers_cloned())
         .and(warp::body::content_length_limit(max))
         .and(warp::body::bytes())
-        .and(warp::any().map(move || state.clone()))
-        .and_then(handle)
+        .and_then(move |query: String, headers: HeaderMap, body: Bytes| {
+            let (state, provider, url) = (state.clone(), provider.clone(), url.clone());
+            async move {
+                let url: std::borrow::Cow<str> = if query.is_empty() {
+                    (*url).into()
+                } else {
+                    format!("{url}?{query}").into()
+                };
+                handle(&state, &*provider, &url, &headers, &body).await
+            }
+        })
+}
+
+/// Header look-up over warp's map; a value that is not visible ASCII reads as absent.
+struct HeaderView<'a>(&'a HeaderMap);
+
+impl Headers for HeaderView<'_> {
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name)?.to_str().ok()
+    }
 }
 
 async fn handle(
-    query: String,
-    signature_header: Option<String>,
-    body: Bytes,
-    state: Arc<AppState>,
+    state: &AppState,
+    provider: &dyn InboundProvider,
+    url: &str,
+    headers: &HeaderMap,
+    body: &[u8],
 ) -> Result<warp::reply::Response, Rejection> {
-    let forbidden = |m: &str| ApiError::new(StatusCode::FORBIDDEN, "invalid_signature", m);
-    let Some(sig) = signature_header else {
-        tracing::warn!("webhook rejected: missing X-Twilio-Signature");
-        return Err(forbidden("missing X-Twilio-Signature header").into());
+    let request = InboundRequest {
+        url,
+        headers: &HeaderView(headers),
+        body,
     };
-    let params = form::parse(&body).map_err(|e| {
-        tracing::warn!(error = %e, "webhook rejected: bad form body");
-        ApiError::bad_request(e.to_string())
-    })?;
-    let url: std::borrow::Cow<str> = if query.is_empty() {
-        state.webhook_url.as_str().into()
-    } else {
-        format!("{}?{query}", state.webhook_url).into()
+    let name = provider.name();
+    let sms = match provider.parse(&request) {
+        Ok(Some(sms)) => sms,
+        Ok(None) => return Ok(reply(provider)),
+        Err(Rejected::Signature(why)) => {
+            tracing::warn!(provider = name, "webhook rejected: {why}");
+            let e = ApiError::new(StatusCode::FORBIDDEN, "invalid_signature", why);
+            return Err(e.into());
+        }
+        Err(Rejected::BadRequest(why)) => {
+            tracing::warn!(provider = name, "webhook rejected: {why}");
+            return Err(ApiError::bad_request(why).into());
+        }
     };
-    if !signature::validate(&state.signing_key, &url, &params, &sig) {
-        tracing::warn!("webhook rejected: X-Twilio-Signature does not match");
-        return Err(forbidden("X-Twilio-Signature does not match").into());
-    }
-    let sms = parse_sms(params).map_err(|e| {
-        tracing::warn!(error = %e, "webhook rejected: bad parameters");
-        ApiError::bad_request(e)
-    })?;
     let (sid, to) = (sms.sms_id.clone(), sms.to.clone());
     match state.service.ingest(sms).await {
         Ok(Ingested::Stored(_)) => tracing::info!("Stored SMS {sid} for {to}"),
@@ -73,97 +89,10 @@ async fn handle(
             return Err(ApiError::internal("could not store the message").into());
         }
     }
-    Ok(warp::reply::with_header(TWIML, "content-type", "text/xml").into_response())
+    Ok(reply(provider))
 }
 
-/// Takes the required fields out of the form; the rest is kept as `extra`.
-fn parse_sms(params: Vec<(String, String)>) -> Result<InboundSms, String> {
-    let (mut sid, mut to, mut from, mut body) = (None, None, None, None);
-    let mut extra = Vec::new();
-    for (k, v) in params {
-        let slot = match k.as_str() {
-            "MessageSid" => &mut sid,
-            "To" => &mut to,
-            "From" => &mut from,
-            "Body" => &mut body,
-            _ => {
-                extra.push((k, v));
-                continue;
-            }
-        };
-        if slot.replace(v).is_some() {
-            return Err(format!("parameter {k} is repeated"));
-        }
-    }
-    let missing = |name: &str| format!("missing required parameter {name}");
-    let sid = sid
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| missing("MessageSid"))?;
-    let sid_char = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
-    if sid.len() > MAX_SID_LEN || !sid.bytes().all(sid_char) {
-        return Err("MessageSid must be 1-64 ASCII letters, digits, '_' or '-'".into());
-    }
-    let to = to.ok_or_else(|| missing("To"))?;
-    if !form::is_e164(&to) {
-        return Err("To must be an E.164 number like +15551234567".into());
-    }
-    let from = from
-        .filter(|s| !s.trim().is_empty())
-        .ok_or_else(|| missing("From"))?;
-    let body = body.ok_or_else(|| missing("Body"))?;
-    Ok(InboundSms {
-        sms_id: sid,
-        to,
-        from,
-        body,
-        extra,
-        received_at: None,
-        failure: None,
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn p(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
-
-    #[test]
-    fn short_codes_and_alphanumeric_senders_are_accepted_to_must_be_e164() {
-        for from in ["22000", "VERIFY", "+14155550100"] {
-            let sms = parse_sms(p(&[
-                ("MessageSid", "SM1"),
-                ("From", from),
-                ("To", "+15550000001"),
-                ("Body", "x"),
-            ]));
-            assert_eq!(sms.unwrap().from, from);
-        }
-        let bad = parse_sms(p(&[
-            ("MessageSid", "SM1"),
-            ("From", "1"),
-            ("To", "5550000001"),
-            ("Body", "x"),
-        ]));
-        assert!(bad.unwrap_err().contains("E.164"));
-        let missing = parse_sms(p(&[
-            ("MessageSid", "SM1"),
-            ("From", "1"),
-            ("To", "+15550000001"),
-        ]));
-        assert_eq!(missing.unwrap_err(), "missing required parameter Body");
-        let extra = parse_sms(p(&[
-            ("MessageSid", "SM1"),
-            ("From", "1"),
-            ("To", "+15550000001"),
-            ("Body", ""),
-            ("NumMedia", "0"),
-        ]));
-        assert_eq!(extra.unwrap().extra, p(&[("NumMedia", "0")]));
-    }
+fn reply(provider: &dyn InboundProvider) -> warp::reply::Response {
+    let r = provider.reply();
+    warp::reply::with_header(r.body, "content-type", r.content_type).into_response()
 }

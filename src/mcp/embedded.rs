@@ -3,13 +3,13 @@
 
 use std::sync::Arc;
 
-use agentpass_actors::{Filter, HistoryScope, NumberRecord, NumberState, Service, SmsRecord};
+use agentpass_actors::{Cursor, Service, Viewer};
 use async_trait::async_trait;
 use tokio::sync::Mutex;
 
-use super::backend::{Backend, SmsOut, SmsPage, WaitSpec};
+use super::backend::{Backend, WaitSpec};
 use crate::app::Running;
-use crate::timefmt::rfc3339;
+use crate::views::{HistoryPage, SmsView};
 
 /// The service in this process.
 pub struct Embedded {
@@ -24,17 +24,6 @@ impl Embedded {
             service: running.service.clone(),
             running: Mutex::new(Some(running)),
         }
-    }
-}
-
-/// The tool shape of a stored message.
-pub fn sms_out(r: &SmsRecord) -> SmsOut {
-    SmsOut {
-        id: r.sms_id.clone(),
-        from: r.sender.clone(),
-        to: r.phone_number.clone(),
-        body: r.body.clone(),
-        received_at: rfc3339(r.received_at),
     }
 }
 
@@ -58,17 +47,13 @@ impl Backend for Embedded {
         Ok(a.phone_number)
     }
 
-    async fn wait(&self, number: &str, spec: WaitSpec) -> Result<SmsOut, String> {
-        let mut filter = Filter::new(spec.from, spec.contains, spec.since);
-        if spec.with_code {
-            filter = filter.with_body_test(|b| crate::otp::extract_code(b).is_some());
-        }
+    async fn wait(&self, number: &str, spec: WaitSpec) -> Result<SmsView, String> {
         let d = self
             .service
-            .wait(number, filter, spec.timeout, None)
+            .wait(number, spec.filter.build(), spec.timeout, None)
             .await
             .map_err(|e| e.to_string())?;
-        Ok(sms_out(&d.sms))
+        Ok(SmsView::from(&d.sms))
     }
 
     async fn list(
@@ -76,30 +61,16 @@ impl Backend for Embedded {
         number: &str,
         limit: usize,
         cursor: Option<String>,
-    ) -> Result<SmsPage, String> {
-        // Only the current holder's messages: a number's next owner never reads the
-        // previous owner's SMS (the same rule a passport-scoped API key gets).
-        let holder = match self
-            .service
-            .lookup(number)
-            .await
-            .map_err(|e| e.to_string())?
-        {
-            Some(NumberRecord {
-                state: NumberState::Assigned { passport, .. },
-                ..
-            }) => Some(passport),
-            _ => None,
-        };
-        let keep = |m: &SmsRecord| holder.is_none() || m.passport == holder;
+    ) -> Result<HistoryPage, String> {
+        let cursor = cursor.as_deref().map(Cursor::parse).transpose();
+        let cursor = cursor.map_err(|e| e.to_string())?;
+        // A number's next owner never reads the previous owner's SMS.
         let page = self
             .service
-            .history(HistoryScope::Number(number), cursor.as_deref(), limit, keep)
+            .number_history(number, Viewer::Holder, cursor.as_ref(), limit)
+            .await
             .map_err(|e| e.to_string())?;
-        Ok(SmsPage {
-            messages: page.messages.iter().map(sms_out).collect(),
-            next_cursor: page.next_cursor,
-        })
+        Ok(HistoryPage::from(&page))
     }
 
     async fn shutdown(&self) {

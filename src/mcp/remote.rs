@@ -11,7 +11,8 @@ use async_trait::async_trait;
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use serde_json::{json, Value};
 
-use super::backend::{Backend, SmsOut, SmsPage, WaitSpec};
+use super::backend::{Backend, WaitSpec};
+use crate::views::{HistoryPage, SmsView};
 
 /// How many delivered message ids are remembered for deduplication.
 const SEEN: usize = 1024;
@@ -114,15 +115,14 @@ impl Backend for Remote {
             .await
     }
 
-    async fn wait(&self, number: &str, spec: WaitSpec) -> Result<SmsOut, String> {
+    async fn wait(&self, number: &str, spec: WaitSpec) -> Result<SmsView, String> {
         let deadline = tokio::time::Instant::now() + spec.timeout;
         let path = format!("/v1/numbers/{}/wait", enc(number));
         loop {
             let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
-            let body = json!({
-                "timeout_ms": remaining.as_millis() as u64,
-                "from": spec.from, "contains": spec.contains, "since": spec.since, "with_code": spec.with_code,
-            });
+            // The same filter fields the service's wait route builds its filter from.
+            let mut body = serde_json::to_value(&spec.filter).expect("a filter serialises");
+            body["timeout_ms"] = json!(remaining.as_millis() as u64);
             let (status, v) = self
                 .call(reqwest::Method::POST, &path, Some(body), remaining + SHORT)
                 .await
@@ -130,7 +130,7 @@ impl Backend for Remote {
             if status != 200 {
                 return Err(Self::error_text(&v));
             }
-            let sms: SmsOut = serde_json::from_value(v["message"].clone())
+            let sms: SmsView = serde_json::from_value(v["message"].clone())
                 .map_err(|e| format!("Wait for SMS failed: bad reply: {e}"))?;
             let claim = v["claim"]["id"].as_str().unwrap_or_default();
             let ack = format!("/v1/numbers/{}/messages/{}/ack", enc(number), enc(&sms.id));
@@ -154,8 +154,12 @@ impl Backend for Remote {
         number: &str,
         limit: usize,
         cursor: Option<String>,
-    ) -> Result<SmsPage, String> {
-        let mut path = format!("/v1/numbers/{}/messages?limit={limit}", enc(number));
+    ) -> Result<HistoryPage, String> {
+        // The holder's view, whatever key this client has: as in embedded mode.
+        let mut path = format!(
+            "/v1/numbers/{}/messages?limit={limit}&view=holder",
+            enc(number)
+        );
         if let Some(c) = cursor {
             path.push_str(&format!("&cursor={}", enc(&c)));
         }

@@ -13,7 +13,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
-use super::backend::{Backend, SmsOut, SmsPage, WaitSpec};
+use super::backend::{Backend, WaitSpec};
+use crate::rules::FilterSpec;
+use crate::views::{HistoryPage, SmsView};
 
 /// Default and longest wait, in milliseconds.
 const DEFAULT_TIMEOUT_MS: u64 = 30_000;
@@ -113,7 +115,7 @@ pub struct OtpOut {
     /// The one-time code.
     pub code: String,
     /// The message that carried it.
-    pub sms: SmsOut,
+    pub sms: SmsView,
 }
 
 /// The MCP server.
@@ -200,7 +202,7 @@ impl SmsTools {
         &self,
         Parameters(a): Parameters<WaitForSmsArgs>,
         ctx: RequestContext<RoleServer>,
-    ) -> Result<Json<SmsOut>, String> {
+    ) -> Result<Json<SmsView>, String> {
         let spec = spec(a.timeout, a.from, a.contains, a.since, false)?;
         self.wait(&a.phone_number, spec, ctx).await.map(Json)
     }
@@ -256,7 +258,10 @@ impl SmsTools {
             open_world_hint = false
         )
     )]
-    async fn list_sms(&self, Parameters(a): Parameters<ListArgs>) -> Result<Json<SmsPage>, String> {
+    async fn list_sms(
+        &self,
+        Parameters(a): Parameters<ListArgs>,
+    ) -> Result<Json<HistoryPage>, String> {
         let limit = a.limit.unwrap_or(20);
         if !(1..=100).contains(&limit) {
             return Err("List SMS failed: limit must be between 1 and 100".into());
@@ -278,7 +283,7 @@ impl SmsTools {
         number: &str,
         spec: WaitSpec,
         ctx: RequestContext<RoleServer>,
-    ) -> Result<SmsOut, String> {
+    ) -> Result<SmsView, String> {
         let total = spec.timeout.as_millis() as f64;
         let wait = self.backend.wait(number, spec);
         tokio::pin!(wait);
@@ -325,10 +330,12 @@ fn spec(
     };
     Ok(WaitSpec {
         timeout: Duration::from_millis(timeout),
-        from,
-        contains,
-        since,
-        with_code,
+        filter: FilterSpec {
+            from,
+            contains,
+            since,
+            with_code,
+        },
     })
 }
 

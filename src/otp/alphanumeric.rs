@@ -4,8 +4,8 @@
 //! with a unit (`25000VND`), tokens inside links or hyphenated words, and
 //! promo-like words (`SAVE20`, `WELCOME15`) are flagged or skipped.
 
-use super::candidates::{char_after, char_before, span, Kind, Span};
 use super::normalize::is_glue;
+use super::span::{char_after, char_before, span, Kind, Span};
 
 /// Adds every alphanumeric candidate of `text` to `out`.
 pub(super) fn scan_alnum(text: &str, out: &mut Vec<Span>) {

@@ -10,41 +10,7 @@
 //!   [`super::alphanumeric`].
 
 use super::normalize::{is_code_separator, is_glue};
-
-/// What a candidate looks like.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum Kind {
-    /// A run of 4–8 digits.
-    Digits,
-    /// Equal digit groups joined by separators.
-    Grouped,
-    /// Digits after a short capital prefix and a dash.
-    Prefixed,
-    /// Capitals mixed with digits.
-    Alnum,
-    /// Capitals only.
-    Letters,
-}
-
-/// A candidate code and where it sits in the text.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Span {
-    /// Byte offset of the first char of the code itself (after a prefix).
-    pub start: usize,
-    /// Byte offset after its last char.
-    pub end: usize,
-    /// The code as a form expects it (separators and prefix removed).
-    pub code: String,
-    /// Its shape.
-    pub kind: Kind,
-    /// Looks like a promo code (`SAVE20`, `WELCOME15`).
-    pub promo_shape: bool,
-    /// Number of digit groups (1 unless [`Kind::Grouped`]).
-    pub groups: u8,
-    /// The groups are joined by dashes (`1588-9999` is often a phone
-    /// number, `12-34-56` often a date).
-    pub dashed: bool,
-}
+use super::span::{char_after, char_before, span, Kind, Span};
 
 /// All candidates of `text`, ordered by position.
 pub(crate) fn scan(text: &str) -> Vec<Span> {
@@ -53,14 +19,6 @@ pub(crate) fn scan(text: &str) -> Vec<Span> {
     super::alphanumeric::scan_alnum(text, &mut spans);
     spans.sort_by_key(|s| s.start);
     spans
-}
-
-pub(super) fn char_before(text: &str, idx: usize) -> Option<char> {
-    text[..idx].chars().next_back()
-}
-
-pub(super) fn char_after(text: &str, idx: usize) -> Option<char> {
-    text[idx..].chars().next()
 }
 
 /// Maximal runs of ASCII digits as byte ranges.
@@ -181,22 +139,6 @@ fn has_capital_prefix(text: &str, start: usize) -> bool {
     }
     let before = char_before(head, head.len() - letters);
     !before.is_some_and(|c| is_glue(c) || matches!(c, '#' | '-' | '/' | '.' | '@' | '&'))
-}
-
-pub(super) fn span(text: &str, start: usize, end: usize, kind: Kind) -> Span {
-    let code: String = text[start..end]
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .collect();
-    Span {
-        start,
-        end,
-        code,
-        kind,
-        promo_shape: false,
-        groups: 1,
-        dashed: false,
-    }
 }
 
 /// A year (`1900`–`2099`) or a compact date (`20250512`, `12052025`).

@@ -7,8 +7,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::candidates::Span;
 use super::normalize::{head_chars, tail_chars};
+use super::span::Span;
 
 fn re(pattern: &str) -> Regex {
     super::compile(pattern)

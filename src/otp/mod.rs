@@ -28,6 +28,7 @@ mod naive;
 mod normalize;
 mod relations;
 mod score;
+mod span;
 
 pub use naive::extract_naive;
 pub use normalize::{digit_value, is_code_separator, normalize_digits};

@@ -8,9 +8,9 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::candidates::Span;
 use super::keywords::KeywordHit;
 use super::normalize::{head_chars, is_break_at, tail_chars};
+use super::span::Span;
 
 fn re(pattern: &str) -> Regex {
     super::compile(pattern)

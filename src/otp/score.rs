@@ -5,13 +5,14 @@
 //! date, a sender tag, a stale code or a phone number. A message that
 //! neither names a code nor talks about verifying yields nothing.
 
-use super::candidates::{looks_like_date, scan, Kind, Span};
+use super::candidates::{looks_like_date, scan};
 use super::context::{
     has_vocabulary, is_marketing, is_stale, link_ranges, mentions_staleness, sender_tags,
 };
 use super::keywords::{find_keywords, KeywordHit};
 use super::labels::{adjacent_reject, negative_after, negative_before};
 use super::relations::{relate, sentence_start, verb_after, verb_before};
+use super::span::{Kind, Span};
 
 /// Minimum score for the best candidate to be returned as the code.
 pub(crate) const ACCEPT: f32 = 1.0;

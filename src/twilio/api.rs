@@ -4,9 +4,8 @@
 use reqwest::Method;
 
 use super::config::is_sid;
-use super::dates::rfc3339_utc;
 use super::error::TwilioError;
-use super::models::{Account, AvailableNumber, IncomingNumber, Message};
+use super::models::{Account, AvailableNumber, IncomingNumber, TwilioMessage};
 use super::rest::{Call, TwilioClient};
 
 /// Page size asked for in listings (Twilio's maximum).
@@ -122,9 +121,12 @@ impl TwilioClient {
 
     /// `GET Messages.json?DateSent>={since}`, every page, account-wide (all directions,
     /// all numbers). `since` is epoch ms, sent as RFC 3339 to the second (rounded down).
-    pub async fn list_messages_since(&self, since_ms: u64) -> Result<Vec<Message>, TwilioError> {
+    pub async fn list_messages_since(
+        &self,
+        since_ms: u64,
+    ) -> Result<Vec<TwilioMessage>, TwilioError> {
         let query = [
-            ("DateSent>", rfc3339_utc(since_ms)),
+            ("DateSent>", crate::timefmt::rfc3339_secs(since_ms)),
             ("PageSize", PAGE_SIZE.to_owned()),
         ];
         self.all_pages(self.account_url("/Messages.json"), &query)

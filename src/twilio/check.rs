@@ -6,8 +6,8 @@ use std::fmt;
 
 use super::error::TwilioError;
 use super::models::{Account, IncomingNumber};
-use super::provider::sms_webhook_url;
 use super::rest::TwilioClient;
+use super::webhook::sms_webhook_url;
 
 /// Result of [`TwilioClient::check`].
 #[derive(Clone, Debug, PartialEq)]

@@ -1,20 +1,6 @@
-//! The two date formats the Twilio API uses, without a date crate: RFC 2822 in replies
-//! (`Fri, 24 May 2019 17:44:50 +0000`, also HTTP dates in `Retry-After`) and RFC 3339
-//! in the `DateSent>` filter the OpenAPI description types as `date-time`.
-
-/// Epoch milliseconds as RFC 3339 UTC, truncated to whole seconds:
-/// `2019-05-24T17:44:50Z`.
-pub fn rfc3339_utc(epoch_ms: u64) -> String {
-    let secs = epoch_ms / 1000;
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    let (y, m, d) = civil_from_days(days as i64);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
+//! RFC 2822 dates as the Twilio API writes them in replies (`Fri, 24 May 2019 17:44:50
+//! +0000`, also HTTP dates in `Retry-After`). Its `DateSent>` filter takes RFC 3339,
+//! written by [`timefmt`](crate::timefmt) like every other timestamp.
 
 /// Parses an RFC 2822 date (weekday optional; zone `+hhmm`, `-hhmm`, `GMT`, `UT`,
 /// `UTC` or `Z`) into epoch milliseconds. `None` for anything else or before 1970.
@@ -79,30 +65,9 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// The date of a day count since 1970-01-01 (inverse of [`days_from_civil`]).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn formats_rfc3339() {
-        assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339_utc(1_558_719_890_999), "2019-05-24T17:44:50Z");
-        assert_eq!(rfc3339_utc(951_782_400_000), "2000-02-29T00:00:00Z");
-    }
 
     #[test]
     fn parses_twilio_and_http_dates() {
@@ -114,7 +79,7 @@ mod tests {
         assert_eq!(parse_rfc2822("2019-05-24T17:44:50Z"), None);
         assert_eq!(parse_rfc2822(""), None);
         for ms in [0, 86_399_000, 951_782_400_000, 4_102_444_800_000] {
-            let s = rfc3339_utc(ms);
+            let s = crate::timefmt::rfc3339_secs(ms);
             let (date, time) = s.trim_end_matches('Z').split_once('T').unwrap();
             let mut d = date.split('-');
             let (y, m, dd) = (d.next().unwrap(), d.next().unwrap(), d.next().unwrap());

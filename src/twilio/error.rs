@@ -24,7 +24,7 @@ pub const CODE_TOO_MANY_REQUESTS: u32 = 20429;
 
 /// An error reply from Twilio that is not one of the specially handled kinds.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ApiError {
+pub struct TwilioApiError {
     /// HTTP status of the reply.
     pub status: u16,
     /// Twilio's error code (e.g. `21452`); `None` when the body had none.
@@ -35,7 +35,7 @@ pub struct ApiError {
     pub more_info: Option<String>,
 }
 
-impl fmt::Display for ApiError {
+impl fmt::Display for TwilioApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.code {
             Some(code) => write!(
@@ -78,7 +78,7 @@ pub enum TwilioError {
     },
     /// Any other error reply.
     #[error("{0}")]
-    Api(ApiError),
+    Api(TwilioApiError),
     /// No reply: connection refused, DNS, TLS, timeout.
     #[error("could not reach Twilio: {0}")]
     Transport(String),
@@ -108,7 +108,7 @@ impl TwilioError {
         match self {
             TwilioError::Unauthorized { .. } => ProviderError::Unauthorized,
             TwilioError::RateLimited { .. } => ProviderError::RateLimited,
-            TwilioError::Api(ApiError {
+            TwilioError::Api(TwilioApiError {
                 code: Some(CODE_NUMBER_UNAVAILABLE),
                 ..
             }) => ProviderError::NumberUnavailable(number.unwrap_or("(unknown)").to_owned()),
@@ -155,7 +155,7 @@ pub(crate) fn from_reply(status: u16, body: &str, account_sid: &str) -> TwilioEr
             detail: format!("HTTP {status}{code}: {message}"),
         };
     }
-    TwilioError::Api(ApiError {
+    TwilioError::Api(TwilioApiError {
         status,
         code: parsed.code,
         message,
@@ -200,7 +200,7 @@ impl TwilioError {
                 account_sid,
                 detail: r(detail),
             },
-            TwilioError::Api(e) => TwilioError::Api(ApiError {
+            TwilioError::Api(e) => TwilioError::Api(TwilioApiError {
                 message: r(e.message),
                 more_info: e.more_info.map(r),
                 ..e

@@ -5,7 +5,9 @@
 //!   listing, webhook update, release and message listing.
 //! - [`TwilioProvider`] ([`provider`]): the [`NumberProvider`] the pool uses.
 //! - [`check`]: `twilio check` / `twilio sync-webhooks` for the CLI.
-//! - [`signature`]: the `X-Twilio-Signature` webhook signature.
+//! - [`signature`], [`form`], [`webhook`]: the inbound webhook as an
+//!   [`InboundProvider`](agentpass_actors::InboundProvider) — `X-Twilio-Signature`, the
+//!   form body, the TwiML reply.
 //!
 //! ```ignore
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -25,17 +27,21 @@ pub mod config;
 pub mod dates;
 pub mod de;
 pub mod error;
+pub mod form;
 pub mod models;
 pub mod provider;
-pub mod reconcile;
 pub mod rest;
 mod retry;
 pub mod setup;
 pub mod signature;
+pub mod webhook;
 
 pub use check::{CheckReport, FoundNumber, NumberCheck, SyncReport};
 pub use config::{AuthToken, RetryPolicy, TwilioConfig, API_VERSION_PATH, DEFAULT_API_BASE};
-pub use error::{ApiError, TwilioError};
-pub use models::{Account, AvailableNumber, Capabilities, IncomingNumber, Message, MessageFailure};
-pub use provider::{sms_webhook_url, TwilioProvider};
+pub use error::{TwilioApiError, TwilioError};
+pub use models::{
+    Account, AvailableNumber, Capabilities, IncomingNumber, MessageFailure, TwilioMessage,
+};
+pub use provider::TwilioProvider;
 pub use rest::TwilioClient;
+pub use webhook::{sms_webhook_url, TwilioWebhook};

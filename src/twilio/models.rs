@@ -102,7 +102,7 @@ pub struct IncomingNumber {
 
 /// A message (`Messages.json`).
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
-pub struct Message {
+pub struct TwilioMessage {
     /// `SM…` or `MM…` SID.
     #[serde(default, deserialize_with = "de::opt_string")]
     pub sid: Option<String>,
@@ -159,7 +159,7 @@ pub struct MessageFailure {
     pub status: Option<String>,
 }
 
-impl Message {
+impl TwilioMessage {
     /// Whether Twilio received it from outside (`direction == inbound`).
     pub fn is_inbound(&self) -> bool {
         self.direction.as_deref() == Some("inbound")

@@ -1,23 +1,22 @@
 //! [`TwilioProvider`]: the pool's [`NumberProvider`] backed by the Twilio REST API.
 //!
-//! Buying points the number's `SmsUrl` at `{public_base_url}/webhook/sms-received`
+//! Buying points the number's `SmsUrl` at our webhook ([`sms_webhook_url`])
 //! (`SmsMethod=POST`). Reconciliation lists the account's inbound messages; a message
 //! Twilio failed or filtered (e.g. 30038, OTP message body filtered) is still returned,
 //! with its error in [`InboundSms::extra`] under [`EXTRA_ERROR_CODE`] and friends.
 
 use std::collections::HashSet;
 
-use agentpass_actors::clock::Millis;
-use agentpass_actors::provider::{NumberProvider, OwnedNumber, ProviderError, SearchQuery};
-use agentpass_actors::record::{InboundSms, ProviderFailure};
+use agentpass_actors::{
+    InboundSms, Millis, NumberProvider, OwnedNumber, ProviderError, ProviderFailure, SearchQuery,
+};
 use async_trait::async_trait;
 
 use super::error::{TwilioError, CODE_NOT_FOUND};
-use super::models::Message;
+use super::models::TwilioMessage;
 use super::rest::TwilioClient;
+use super::webhook::sms_webhook_url;
 
-/// Path of our inbound SMS webhook, appended to `public_base_url`.
-pub const WEBHOOK_PATH: &str = "/webhook/sms-received";
 /// `extra` key: Twilio's error code of a failed or filtered message.
 pub const EXTRA_ERROR_CODE: &str = "ErrorCode";
 /// `extra` key: Twilio's error text.
@@ -26,14 +25,6 @@ pub const EXTRA_ERROR_MESSAGE: &str = "ErrorMessage";
 pub const EXTRA_STATUS: &str = "SmsStatus";
 /// `extra` key: when Twilio received the message (RFC 2822, as Twilio sends it).
 pub const EXTRA_DATE_SENT: &str = "DateSent";
-
-/// The SMS webhook URL numbers must point at: `{public_base_url}/webhook/sms-received`.
-pub fn sms_webhook_url(public_base_url: &str) -> String {
-    format!(
-        "{}{WEBHOOK_PATH}",
-        public_base_url.trim().trim_end_matches('/')
-    )
-}
 
 /// A [`NumberProvider`] that buys, releases and lists numbers and messages on Twilio.
 #[derive(Clone, Debug)]
@@ -133,7 +124,7 @@ impl NumberProvider for TwilioProvider {
 /// Keeps inbound messages received at or after `since` (to the second; undated ones
 /// are kept), drops those still `receiving` (their body may be incomplete: a later
 /// listing sees them whole), removes duplicates, and converts them.
-pub fn inbound_since(messages: Vec<Message>, since: Millis) -> Vec<InboundSms> {
+pub fn inbound_since(messages: Vec<TwilioMessage>, since: Millis) -> Vec<InboundSms> {
     let since_floor = since / 1000 * 1000;
     let mut seen = HashSet::new();
     messages
@@ -148,7 +139,7 @@ pub fn inbound_since(messages: Vec<Message>, since: Millis) -> Vec<InboundSms> {
 /// Converts a message; `None` when it lacks a SID, `to` or `from`. A message Twilio
 /// failed or filtered (an error code, or status `failed`/`undelivered`) carries a
 /// [`ProviderFailure`] so its waiter is told rather than left to time out.
-pub fn to_inbound_sms(m: Message) -> Option<InboundSms> {
+pub fn to_inbound_sms(m: TwilioMessage) -> Option<InboundSms> {
     // Twilio dates have whole seconds: take the end of that second, so a message that
     // came in just after its number was assigned is not dated before the assignment.
     // (Service::ingest never dates a message in the future.)

@@ -1,7 +1,7 @@
-//! Reconciliation: every `twilio.reconcile_interval`, one account-wide listing of recent
-//! messages ingests any inbound SMS to a pool number whose webhook never arrived
-//! (idempotent on the SID), including messages Twilio failed or filtered (30038), so
-//! their waiters hear of it instead of timing out.
+//! Reconciliation, for any number provider that can list what arrived: every interval,
+//! one listing of recent inbound messages ingests any SMS to a pool number whose webhook
+//! never arrived (idempotent on the provider's id), including messages the provider
+//! failed or filtered (Twilio's 30038), so their waiters hear of it instead of timing out.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //!
 //! Version 1 kept each message in an `sms` tree keyed by id plus four index trees (by
 //! number, by passport, by time, undelivered): five inserts per message. Version 2 (see
-//! [`layout`](crate::layout)) needs two. The upgrade rewrites every message into the new
+//! [`layout`](super::layout)) needs two. The upgrade rewrites every message into the new
 //! trees, derives tenures from the messages' attributions and the pool, flushes, stamps
 //! version 2 and only then drops the old trees; a crash midway re-runs it (its writes
 //! are idempotent).
@@ -10,14 +10,16 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use sled::Db;
+use ::sled::Db;
 
-use crate::clock::Millis;
-use crate::layout::{
-    self, decode, encode, encode_message, encode_time, id_key, message_key, tenure_key, Tenure,
+use super::layout::{
+    self, decode, encode, encode_message, encode_time, id_key, message_key, tenure_key, SCHEMA_KEY,
+    SCHEMA_VERSION,
 };
+use super::trees::io;
+use crate::clock::Millis;
 use crate::record::{NumberRecord, NumberState, SmsRecord};
-use crate::store::{StoreError, SCHEMA_KEY, SCHEMA_VERSION};
+use crate::store::{StoreError, Tenure};
 
 const V1_TREES: [&str; 5] = [
     "sms",
@@ -30,7 +32,8 @@ const V1_TREES: [&str; 5] = [
 /// Brings the store in `db` to [`SCHEMA_VERSION`].
 pub(crate) fn upgrade(db: &Db, dir: &Path) -> Result<(), StoreError> {
     let found = db
-        .get(SCHEMA_KEY)?
+        .get(SCHEMA_KEY)
+        .map_err(io)?
         .map(|v| u32::from_be_bytes(v.as_ref().try_into().unwrap_or([0; 4])));
     match found {
         None => {}
@@ -41,34 +44,39 @@ pub(crate) fn upgrade(db: &Db, dir: &Path) -> Result<(), StoreError> {
         Some(SCHEMA_VERSION) => {}
         Some(found) => {
             let dir = dir.display().to_string();
-            return Err(StoreError::Schema { dir, found });
+            return Err(StoreError::Schema {
+                dir,
+                found,
+                supported: SCHEMA_VERSION,
+            });
         }
     }
     if found != Some(SCHEMA_VERSION) {
-        db.insert(SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())?;
-        db.flush()?;
+        db.insert(SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())
+            .map_err(io)?;
+        db.flush().map_err(io)?;
     }
     for name in V1_TREES {
         if db.tree_names().iter().any(|t| t == name.as_bytes()) {
-            db.drop_tree(name)?;
+            db.drop_tree(name).map_err(io)?;
         }
     }
     Ok(())
 }
 
 fn from_v1(db: &Db) -> Result<(), StoreError> {
-    let old = db.open_tree("sms")?;
-    let messages = db.open_tree(layout::MESSAGES)?;
-    let ids = db.open_tree(layout::MESSAGE_IDS)?;
-    let tenures = db.open_tree(layout::TENURES)?;
+    let old = db.open_tree("sms").map_err(io)?;
+    let messages = db.open_tree(layout::MESSAGES).map_err(io)?;
+    let ids = db.open_tree(layout::MESSAGE_IDS).map_err(io)?;
+    let tenures = db.open_tree(layout::TENURES).map_err(io)?;
     let mut spans: HashMap<(String, String), Millis> = HashMap::new();
     for kv in old.iter() {
-        let (_, value) = kv?;
+        let (_, value) = kv.map_err(io)?;
         let sms: SmsRecord = decode(&value)?;
         let id = id_key(&sms.phone_number, &sms.sms_id);
-        ids.insert(id, &encode_time(sms.received_at))?;
+        ids.insert(id, &encode_time(sms.received_at)).map_err(io)?;
         let key = message_key(&sms.phone_number, sms.received_at, &sms.sms_id);
-        messages.insert(key, encode_message(&sms))?;
+        messages.insert(key, encode_message(&sms)).map_err(io)?;
         if let Some(p) = &sms.passport {
             let from = spans
                 .entry((p.clone(), sms.phone_number.clone()))
@@ -76,8 +84,8 @@ fn from_v1(db: &Db) -> Result<(), StoreError> {
             *from = (*from).min(sms.received_at);
         }
     }
-    for kv in db.open_tree(layout::NUMBERS)?.iter() {
-        let (number, value) = kv?;
+    for kv in db.open_tree(layout::NUMBERS).map_err(io)?.iter() {
+        let (number, value) = kv.map_err(io)?;
         let record: NumberRecord = decode(&value)?;
         if let NumberState::Assigned { passport, since }
         | NumberState::Quarantined {
@@ -93,8 +101,10 @@ fn from_v1(db: &Db) -> Result<(), StoreError> {
     // attribution, so an open span costs a longer scan, never a wrong answer.
     for ((passport, number), from) in spans {
         let tenure = Tenure { from, until: None };
-        tenures.insert(tenure_key(&passport, &number), encode(&tenure))?;
+        tenures
+            .insert(tenure_key(&passport, &number), encode(&tenure))
+            .map_err(io)?;
     }
-    db.flush()?;
+    db.flush().map_err(io)?;
     Ok(())
 }

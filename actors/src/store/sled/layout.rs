@@ -2,7 +2,7 @@
 //!
 //! Every tree insert costs the single writer thread several microseconds of sled
 //! copy-on-write work, and every node it touches that is not cached costs a read from
-//! disk (BENCHMARKS.md, "Store writer alone"). So a message is two inserts, both keyed
+//! disk. So a message is two inserts, both keyed
 //! under its number, so that a number's writes touch the same few nodes:
 //!
 //! - `messages`: `number 0x00 0x01 time(8, BE) id` → `[delivered flag] ++
@@ -18,19 +18,21 @@
 //! the span of time in which the number's messages were attributed to the passport,
 //! written only when a number changes hands. `numbers` holds the pool.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::clock::Millis;
 use crate::record::SmsRecord;
 use crate::store::StoreError;
 
+pub(super) const SCHEMA_KEY: &[u8] = b"schema_version";
+
 /// Version of the on-disk layout this build writes.
 pub const SCHEMA_VERSION: u32 = 2;
 
-pub(crate) const MESSAGES: &str = "messages";
-pub(crate) const MESSAGE_IDS: &str = "message_ids";
-pub(crate) const TENURES: &str = "tenures";
-pub(crate) const NUMBERS: &str = "numbers";
+pub(super) const MESSAGES: &str = "messages";
+pub(super) const MESSAGE_IDS: &str = "message_ids";
+pub(super) const TENURES: &str = "tenures";
+pub(super) const NUMBERS: &str = "numbers";
 
 const DELIVERED: u8 = 1;
 const UNDELIVERED: u8 = 0;
@@ -39,7 +41,7 @@ const TAG_MESSAGE: u8 = 1;
 const TAG_ID: u8 = 2;
 
 /// `number 0x00 0x01 time(8, big-endian) id`: sorts by number, then time, then id.
-pub(crate) fn message_key(number: &str, ts: Millis, sms_id: &str) -> Vec<u8> {
+pub(super) fn message_key(number: &str, ts: Millis, sms_id: &str) -> Vec<u8> {
     let mut k = Vec::with_capacity(number.len() + 10 + sms_id.len());
     k.extend_from_slice(number.as_bytes());
     k.extend_from_slice(&[0, TAG_MESSAGE]);
@@ -49,7 +51,7 @@ pub(crate) fn message_key(number: &str, ts: Millis, sms_id: &str) -> Vec<u8> {
 }
 
 /// `number 0x00 0x02 id`: where a message's arrival time is found by its id.
-pub(crate) fn id_key(number: &str, sms_id: &str) -> Vec<u8> {
+pub(super) fn id_key(number: &str, sms_id: &str) -> Vec<u8> {
     let mut k = Vec::with_capacity(number.len() + 2 + sms_id.len());
     k.extend_from_slice(number.as_bytes());
     k.extend_from_slice(&[0, TAG_ID]);
@@ -58,7 +60,7 @@ pub(crate) fn id_key(number: &str, sms_id: &str) -> Vec<u8> {
 }
 
 /// The first key after everything stored under `number`.
-pub(crate) fn after_number(number: &str) -> Vec<u8> {
+pub(super) fn after_number(number: &str) -> Vec<u8> {
     let mut k = Vec::with_capacity(number.len() + 1);
     k.extend_from_slice(number.as_bytes());
     k.push(1);
@@ -67,7 +69,7 @@ pub(crate) fn after_number(number: &str) -> Vec<u8> {
 
 /// The (number, arrival time, id) of a `messages` key; `None` for a key this layout
 /// does not write.
-pub(crate) fn parse_message_key(key: &[u8]) -> Option<(&str, Millis, &str)> {
+pub(super) fn parse_message_key(key: &[u8]) -> Option<(&str, Millis, &str)> {
     let sep = key.iter().position(|b| *b == 0)?;
     if key.get(sep + 1) != Some(&TAG_MESSAGE) {
         return None;
@@ -78,16 +80,16 @@ pub(crate) fn parse_message_key(key: &[u8]) -> Option<(&str, Millis, &str)> {
     Some((number, ts, id))
 }
 
-pub(crate) fn encode_time(ts: Millis) -> [u8; 8] {
+pub(super) fn encode_time(ts: Millis) -> [u8; 8] {
     ts.to_be_bytes()
 }
 
-pub(crate) fn decode_time(value: &[u8]) -> Option<Millis> {
+pub(super) fn decode_time(value: &[u8]) -> Option<Millis> {
     Some(Millis::from_be_bytes(value.try_into().ok()?))
 }
 
 /// Encodes a stored message: the delivered flag, then the record.
-pub(crate) fn encode_message(sms: &SmsRecord) -> Vec<u8> {
+pub(super) fn encode_message(sms: &SmsRecord) -> Vec<u8> {
     let flag = if sms.retrieved_at.is_some() {
         DELIVERED
     } else {
@@ -99,16 +101,16 @@ pub(crate) fn encode_message(sms: &SmsRecord) -> Vec<u8> {
 }
 
 /// Whether a stored message value is marked delivered (without decoding it).
-pub(crate) fn is_delivered(value: &[u8]) -> bool {
+pub(super) fn is_delivered(value: &[u8]) -> bool {
     value.first() == Some(&DELIVERED)
 }
 
-pub(crate) fn decode_message(value: &[u8]) -> Result<SmsRecord, StoreError> {
+pub(super) fn decode_message(value: &[u8]) -> Result<SmsRecord, StoreError> {
     decode(value.get(1..).unwrap_or_default())
 }
 
 /// `passport 0x00 number`.
-pub(crate) fn tenure_key(passport: &str, number: &str) -> Vec<u8> {
+pub(super) fn tenure_key(passport: &str, number: &str) -> Vec<u8> {
     let mut k = Vec::with_capacity(passport.len() + 1 + number.len());
     k.extend_from_slice(passport.as_bytes());
     k.push(0);
@@ -116,22 +118,12 @@ pub(crate) fn tenure_key(passport: &str, number: &str) -> Vec<u8> {
     k
 }
 
-/// When a number's messages were attributed to a passport: from its first assignment to
-/// that passport until the attribution ended (`None`: still attributed). Several
-/// tenures of one number by one passport merge into one span; history filters by each
-/// message's own attribution, so the span only has to cover them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Tenure {
-    pub from: Millis,
-    pub until: Option<Millis>,
-}
-
-pub(crate) fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+pub(super) fn encode<T: Serialize>(value: &T) -> Vec<u8> {
     postcard::to_stdvec(value).expect("records always serialise")
 }
 
-pub(crate) fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError> {
-    Ok(postcard::from_bytes(bytes)?)
+pub(super) fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError> {
+    postcard::from_bytes(bytes).map_err(StoreError::corrupt)
 }
 
 #[cfg(test)]

@@ -1,0 +1,71 @@
+//! Which providers a service runs, from its configuration: the pool's number provider,
+//! the inbound webhooks to mount, and the background work each provider needs. `app`
+//! starts what this hands it and knows no provider by name.
+//!
+//! - mock mode: [`MockProvider`] numbers and Twilio's webhook format signed with the mock
+//!   key (what `agentpass-sms sms send` posts);
+//! - Twilio mode: [`TwilioProvider`] numbers, [`TwilioWebhook`] with the auth token, the
+//!   start-up check and [`reconcile`]-iation.
+
+pub mod reconcile;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use agentpass_actors::{InboundProvider, MockProvider, NumberProvider, Service};
+
+use crate::config::{Config, Mode};
+use crate::twilio::{TwilioProvider, TwilioWebhook};
+
+/// Work a provider runs beside the service until shutdown.
+pub type Background = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// A job that needs the started service.
+pub type BackgroundJob = Box<dyn FnOnce(Arc<Service>) -> Background + Send>;
+
+/// The providers of one service.
+pub struct Providers {
+    /// Where the pool gets numbers.
+    pub numbers: Arc<dyn NumberProvider>,
+    /// The inbound webhooks to mount.
+    pub inbound: Vec<Arc<dyn InboundProvider>>,
+    /// Jobs to start once the service runs (checks, reconciliation).
+    pub background: Vec<BackgroundJob>,
+}
+
+/// Builds the providers of `mode`. `signing_key` verifies mock-mode webhooks; `existing`
+/// are the pool's numbers (mock numbers continue after them); bought Twilio numbers are
+/// pointed at `public_base_url`.
+pub fn build(
+    config: &Config,
+    mode: Mode,
+    signing_key: String,
+    public_base_url: &str,
+    existing: &[String],
+) -> Result<Providers, crate::twilio::TwilioError> {
+    match mode {
+        Mode::Mock => Ok(Providers {
+            numbers: Arc::new(MockProvider::after(existing.iter().map(String::as_str))),
+            inbound: vec![Arc::new(TwilioWebhook::mock(signing_key))],
+            background: Vec::new(),
+        }),
+        Mode::Twilio => {
+            let client = crate::twilio::setup::client(config)?;
+            let numbers: Arc<dyn NumberProvider> =
+                Arc::new(TwilioProvider::new(client.clone(), public_base_url));
+            let (base, interval) = (public_base_url.to_owned(), config.twilio.reconcile_interval);
+            let check: BackgroundJob = Box::new(move |service| {
+                Box::pin(crate::twilio::setup::check_and_warn(client, service, base))
+            });
+            let lister = numbers.clone();
+            let reconcile: BackgroundJob =
+                Box::new(move |service| Box::pin(reconcile::run(lister, service, interval)));
+            Ok(Providers {
+                numbers,
+                inbound: vec![Arc::new(TwilioWebhook::new(signing_key))],
+                background: vec![check, reconcile],
+            })
+        }
+    }
+}

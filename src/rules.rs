@@ -1,0 +1,112 @@
+//! The delivery rules the HTTP API and the MCP tools share: one filter builder for every
+//! wait, whichever door it comes through (`/v1 … /wait`, embedded MCP, remote MCP, which
+//! sends the same fields over `/v1`). Who sees which history is the actor crate's one
+//! visibility rule, [`Viewer`](agentpass_actors::Viewer).
+
+use agentpass_actors::{Filter, Millis};
+use serde::{Deserialize, Serialize};
+
+use crate::timefmt::parse_since;
+
+/// What a waiter asks of the message it wants.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilterSpec {
+    /// Exact sender.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// Case-insensitive substring of the body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contains: Option<String>,
+    /// Only messages received at or after this time (epoch milliseconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<Millis>,
+    /// Only messages that carry a one-time code; others stay for plain waits.
+    #[serde(default)]
+    pub with_code: bool,
+}
+
+impl FilterSpec {
+    /// The actor crate's filter for this spec.
+    pub fn build(&self) -> Filter {
+        let filter = Filter::new(self.from.clone(), self.contains.clone(), self.since);
+        if self.with_code {
+            filter.with_body_test(|body| crate::otp::extract_code(body).is_some())
+        } else {
+            filter
+        }
+    }
+}
+
+/// A `since` given as JSON: epoch milliseconds, an RFC 3339 string (or digits), or null.
+pub fn since_of_json(value: Option<&serde_json::Value>) -> Result<Option<Millis>, String> {
+    match value {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::Number(n)) => n
+            .as_u64()
+            .map(Some)
+            .ok_or_else(|| "since: epoch milliseconds must be a non-negative integer".into()),
+        Some(serde_json::Value::String(s)) => parse_since(s).map(Some),
+        Some(_) => Err("since must be an RFC 3339 string or epoch milliseconds".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use agentpass_actors::SmsRecord;
+
+    fn sms(body: &str) -> SmsRecord {
+        SmsRecord {
+            sender: "ACME".into(),
+            body: body.into(),
+            received_at: 100,
+            ..SmsRecord::default()
+        }
+    }
+
+    #[test]
+    fn with_code_skips_messages_without_a_code() {
+        let spec = FilterSpec {
+            with_code: true,
+            ..FilterSpec::default()
+        };
+        let f = spec.build();
+        assert!(!f.matches(&sms("Welcome to Acme")));
+        assert!(f.matches(&sms("Your Acme code is 482913")));
+        assert!(FilterSpec::default()
+            .build()
+            .matches(&sms("Welcome to Acme")));
+    }
+
+    #[test]
+    fn every_field_applies() {
+        let spec = FilterSpec {
+            from: Some("ACME".into()),
+            contains: Some("CODE".into()),
+            since: Some(100),
+            with_code: false,
+        };
+        assert!(spec.build().matches(&sms("your code is 1234")));
+        let later = FilterSpec {
+            since: Some(101),
+            ..spec.clone()
+        };
+        assert!(!later.build().matches(&sms("your code is 1234")));
+        let other = FilterSpec {
+            from: Some("OTHER".into()),
+            ..spec
+        };
+        assert!(!other.build().matches(&sms("your code is 1234")));
+    }
+
+    #[test]
+    fn since_accepts_numbers_strings_and_null() {
+        let v = serde_json::json!(1234);
+        assert_eq!(since_of_json(Some(&v)), Ok(Some(1234)));
+        let v = serde_json::json!("1970-01-01T00:00:01Z");
+        assert_eq!(since_of_json(Some(&v)), Ok(Some(1000)));
+        assert_eq!(since_of_json(Some(&serde_json::Value::Null)), Ok(None));
+        assert!(since_of_json(Some(&serde_json::json!(-1))).is_err());
+        assert!(since_of_json(Some(&serde_json::json!([1]))).is_err());
+    }
+}
