@@ -210,7 +210,7 @@ async fn start_with_store(
     })
 }
 
-/// The key webhooks are signed with (SPEC §3): the auth token in Twilio mode; in mock
+/// The key webhooks are signed with: the auth token in Twilio mode; in mock
 /// mode the auth token, else `WEBHOOK_SECRET`, else a dev token in the data directory.
 pub fn signing_key(config: &Config, mode: Mode) -> Result<String, AppError> {
     if let Some(token) = &config.twilio.auth_token {
