@@ -144,12 +144,13 @@ impl Config {
 
     /// Decides between mock and Twilio mode.
     ///
-    /// Neither credential set means [`Mode::Mock`]. Both set means
-    /// [`Mode::Twilio`], provided the pool has numbers or may buy them
-    /// (`pool.auto_provision` unset or `true`). Only one credential set, or
-    /// an empty pool with auto-provisioning off, is an error.
+    /// No account SID means [`Mode::Mock`]; an auth token alone then signs mock-mode
+    /// webhooks, as the original design signs them with `TWILIO_AUTH_TOKEN` in every
+    /// mode. Both set means [`Mode::Twilio`], provided the pool has numbers or may buy
+    /// them (`pool.auto_provision` unset or `true`). A SID without a token, or an empty
+    /// pool with auto-provisioning off, is an error.
     pub fn mode(&self) -> Result<Mode, ConfigError> {
-        const SID: (&str, &str) = ("twilio.account_sid", "TWILIO_ACCOUNT_SID");
+        const SID: &str = "twilio.account_sid";
         const TOKEN: (&str, &str) = ("twilio.auth_token", "TWILIO_AUTH_TOKEN");
         let missing = |(missing, missing_var): (&'static str, &'static str), present| {
             ConfigError::MissingTwilioCredential {
@@ -160,8 +161,8 @@ impl Config {
         };
         match (self.has_sid(), self.has_token()) {
             (false, false) => Ok(Mode::Mock),
-            (true, false) => Err(missing(TOKEN, SID.0)),
-            (false, true) => Err(missing(SID, TOKEN.0)),
+            (true, false) => Err(missing(TOKEN, SID)),
+            (false, true) => Ok(Mode::Mock),
             (true, true)
                 if !self.twilio.phone_numbers.is_empty()
                     || self.pool.auto_provision != Some(false) =>

@@ -94,10 +94,28 @@ fn digest(key: &str) -> [u8; 20] {
 }
 
 /// Extracts the caller's [`Scope`] or rejects with 401.
+/// A header value that is not visible ASCII is a malformed header (401), not a missing
+/// route.
 pub fn scope(keys: Arc<ApiKeys>) -> impl Filter<Extract = (Scope,), Error = Rejection> + Clone {
-    warp::header::optional::<String>("authorization").and_then(move |h: Option<String>| {
+    let header = warp::header::value("authorization")
+        .map(Some)
+        .or(warp::any().map(|| None))
+        .unify();
+    header.and_then(move |h: Option<warp::http::HeaderValue>| {
         let keys = keys.clone();
-        async move { keys.authenticate(h.as_deref()).map_err(Rejection::from) }
+        async move {
+            let text = match &h {
+                None => None,
+                Some(v) => Some(v.to_str().map_err(|_| {
+                    Rejection::from(ApiError::new(
+                        StatusCode::UNAUTHORIZED,
+                        "unauthorized",
+                        "malformed Authorization header: expected Bearer <key> in ASCII",
+                    ))
+                })?),
+            };
+            keys.authenticate(text).map_err(Rejection::from)
+        }
     })
 }
 

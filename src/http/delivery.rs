@@ -16,6 +16,9 @@ use super::{json_body, number_param, with_state, AppState};
 
 type Resp = Result<warp::reply::Response, Rejection>;
 
+/// Longest lease a wait may ask for: a claim outlives its client by at most an hour.
+pub const MAX_LEASE_MS: u64 = 3_600_000;
+
 /// Wait, ack and seed poll routes.
 pub fn routes(
     state: Arc<AppState>,
@@ -51,10 +54,15 @@ async fn wait(number: String, scope: Scope, body: WaitBody, state: Arc<AppState>
         .timeout_ms
         .map_or(state.default_wait, Duration::from_millis)
         .min(state.max_wait);
-    let lease = (!body.auto_ack).then(|| {
-        body.lease_ms
-            .map_or(state.claim_lease, Duration::from_millis)
-    });
+    let lease = match (body.auto_ack, body.lease_ms) {
+        (true, _) => None,
+        (false, None) => Some(state.claim_lease),
+        (false, Some(ms)) if (1..=MAX_LEASE_MS).contains(&ms) => Some(Duration::from_millis(ms)),
+        (false, Some(ms)) => {
+            let msg = format!("lease_ms must be between 1 and {MAX_LEASE_MS} (one hour), not {ms}");
+            return Err(ApiError::bad_request(msg).into());
+        }
+    };
     match state.service.wait(&number, filter, timeout, lease).await {
         Ok(d) => {
             let reply = WaitReply {

@@ -42,6 +42,20 @@ impl ApiError {
     }
 }
 
+/// 413: the request body is over its route's limit.
+pub fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "too_large",
+        "request body is too large",
+    )
+}
+
+/// 404: no route has this path.
+pub fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
+}
+
 #[derive(Serialize)]
 struct Body<'a> {
     error: Inner<'a>,
@@ -70,13 +84,13 @@ pub async fn recover(rejection: Rejection) -> Result<warp::reply::Response, Infa
     let e = if let Some(e) = rejection.find::<ApiError>() {
         ApiError::new(e.status, e.code, e.message.clone())
     } else if rejection.is_not_found() {
-        ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
+        not_found()
     } else if rejection.find::<warp::reject::PayloadTooLarge>().is_some() {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
-            "request body is too large",
-        )
+        too_large()
+    } else if let Some(e) = rejection.find::<warp::reject::InvalidHeader>() {
+        ApiError::bad_request(e.to_string())
+    } else if let Some(e) = rejection.find::<warp::reject::MissingHeader>() {
+        ApiError::bad_request(e.to_string())
     } else if rejection.find::<warp::reject::LengthRequired>().is_some() {
         ApiError::new(
             StatusCode::LENGTH_REQUIRED,

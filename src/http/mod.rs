@@ -9,6 +9,7 @@ pub mod auth;
 pub mod delivery;
 pub mod error;
 pub mod models;
+mod paths;
 pub mod webhook;
 
 use std::convert::Infallible;
@@ -42,11 +43,14 @@ pub struct AppState {
     pub claim_lease: Duration,
 }
 
-/// All routes, with rejections mapped to JSON errors.
+/// All routes, with rejections mapped to JSON errors. A path no route has is a 404
+/// before any route looks at it, so that 405 means "this path, another method".
 pub fn routes(
     state: Arc<AppState>,
 ) -> impl Filter<Extract = (warp::reply::Response,), Error = Infallible> + Clone {
     let health = warp::get()
+        .or(warp::head())
+        .unify()
         .and(warp::path!("healthz"))
         .map(|| warp::reply::json(&serde_json::json!({ "status": "ok" })).into_response());
     let mut webhooks = warp::any()
@@ -56,13 +60,30 @@ pub fn routes(
         let route = webhook::route(state.clone(), provider.clone());
         webhooks = webhooks.or(route).unify().boxed();
     }
-    health
-        .or(webhooks)
-        .unify()
-        .or(delivery::routes(state.clone()))
-        .unify()
-        .or(api::routes(state))
-        .unify()
+    let webhook_paths: Arc<Vec<String>> =
+        Arc::new(state.inbound.iter().map(|p| p.path().to_owned()).collect());
+    let known = warp::path::full()
+        .and_then(move |path: warp::path::FullPath| {
+            let known = paths::is_known(path.as_str(), &webhook_paths);
+            async move {
+                if known {
+                    Ok(())
+                } else {
+                    Err(warp::reject::custom(error::not_found()))
+                }
+            }
+        })
+        .untuple_one();
+    known
+        .and(
+            health
+                .or(webhooks)
+                .unify()
+                .or(delivery::routes(state.clone()))
+                .unify()
+                .or(api::routes(state))
+                .unify(),
+        )
         .recover(error::recover)
         .unify()
 }
@@ -75,12 +96,20 @@ pub fn with_state(
     warp::any().map(move || state.clone())
 }
 
-/// A JSON request body of at most 16 KiB, whatever its Content-Type; empty means `{}`.
+/// Largest JSON request body.
+const MAX_JSON_BODY: usize = 16 * 1024;
+
+/// A JSON request body of at most 16 KiB, whatever its Content-Type; absent or empty
+/// means `{}`. A body without a `Content-Length` (chunked) is read up to the cap.
 pub fn json_body<T: serde::de::DeserializeOwned + Send>(
 ) -> impl Filter<Extract = (T,), Error = warp::Rejection> + Clone {
-    warp::body::content_length_limit(16 * 1024)
-        .and(warp::body::bytes())
-        .and_then(|bytes: bytes::Bytes| async move {
+    warp::header::optional::<u64>("content-length")
+        .and(warp::body::stream())
+        .and_then(|length: Option<u64>, body| async move {
+            if length.is_some_and(|l| l > MAX_JSON_BODY as u64) {
+                return Err(warp::reject::custom(error::too_large()));
+            }
+            let bytes = read_capped(body, MAX_JSON_BODY).await?;
             let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
                 b"{}"
             } else {
@@ -90,6 +119,31 @@ pub fn json_body<T: serde::de::DeserializeOwned + Send>(
                 warp::reject::custom(ApiError::bad_request(format!("invalid JSON body: {e}")))
             })
         })
+}
+
+/// Collects a body stream, refusing it (413) past `cap` bytes.
+async fn read_capped<S, B>(body: S, cap: usize) -> Result<Vec<u8>, warp::Rejection>
+where
+    S: futures_util::Stream<Item = Result<B, warp::Error>>,
+    B: bytes::Buf,
+{
+    use futures_util::StreamExt;
+    let mut body = std::pin::pin!(body);
+    let mut out = Vec::new();
+    while let Some(chunk) = body.next().await {
+        let mut chunk =
+            chunk.map_err(|e| warp::reject::custom(ApiError::bad_request(e.to_string())))?;
+        if out.len() + chunk.remaining() > cap {
+            return Err(warp::reject::custom(error::too_large()));
+        }
+        while chunk.has_remaining() {
+            let part = chunk.chunk();
+            out.extend_from_slice(part);
+            let n = part.len();
+            chunk.advance(n);
+        }
+    }
+    Ok(out)
 }
 
 /// Percent-decodes a path segment (warp leaves them encoded).
