@@ -166,6 +166,7 @@ async fn start_with_store(
     let state = Arc::new(AppState {
         service: service.clone(),
         keys: Arc::new(keys),
+        limits: Arc::new(crate::http::limits::Limits::new(&config.limits)),
         inbound: providers.inbound.clone(),
         public_base_url: public_base_url.clone(),
         max_body: config.webhook.max_body_bytes,

@@ -37,7 +37,9 @@ use serde::{Deserialize, Serialize};
 pub use env::{EnvKey, CONFIG_FILE_VAR, ENV_KEYS};
 pub use error::{ConfigError, Origin};
 pub use load::{from_process_env, load, Overrides, DEFAULT_CONFIG_FILE};
-pub use sections::{ApiKey, DeliveryConfig, PoolConfig, StoreConfig, TwilioConfig, WebhookConfig};
+pub use sections::{
+    ApiKey, DeliveryConfig, LimitsConfig, PoolConfig, StoreConfig, TwilioConfig, WebhookConfig,
+};
 pub use types::Secret;
 
 /// The whole service configuration, as read from `config.toml`.
@@ -79,6 +81,8 @@ pub struct Config {
     pub delivery: DeliveryConfig,
     /// Message history storage settings.
     pub store: StoreConfig,
+    /// Rate limits for failing and busy clients.
+    pub limits: LimitsConfig,
 }
 
 impl Default for Config {
@@ -96,6 +100,7 @@ impl Default for Config {
             pool: PoolConfig::default(),
             delivery: DeliveryConfig::default(),
             store: StoreConfig::default(),
+            limits: LimitsConfig::default(),
         }
     }
 }

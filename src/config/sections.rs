@@ -1,5 +1,5 @@
 //! The `[[api_keys]]` entries and the `[twilio]`, `[webhook]`, `[pool]`,
-//! `[delivery]` and `[store]` sections of the configuration.
+//! `[delivery]`, `[store]` and `[limits]` sections of the configuration.
 
 use std::time::Duration;
 
@@ -172,6 +172,31 @@ impl Default for StoreConfig {
             history_retention: Duration::from_secs(7 * DAY),
             purge_interval: Duration::from_secs(HOUR),
             cache_capacity: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// `[limits]`: how fast failing clients may keep trying. A correctly signed webhook is
+/// never limited: the provider would not retry a refusal, and the SMS would be lost.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Webhook requests with a bad signature accepted per source address per minute;
+    /// past it they get 429 with `Retry-After`.
+    pub failed_signatures_per_minute: u32,
+    /// Requests with a missing or unknown API key accepted per source address per
+    /// minute; past it every API request from that address gets 429 for a while.
+    pub failed_auth_per_minute: u32,
+    /// Requests one API key may make per second (bursts up to the same number).
+    pub requests_per_key_per_second: u32,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self {
+            failed_signatures_per_minute: 60,
+            failed_auth_per_minute: 30,
+            requests_per_key_per_second: 5000,
         }
     }
 }

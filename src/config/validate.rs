@@ -136,6 +136,25 @@ pub(crate) fn check(config: &Config, origins: &Origins) -> Result<(), ConfigErro
         ));
     }
 
+    for (key, value) in [
+        (
+            "limits.failed_signatures_per_minute",
+            config.limits.failed_signatures_per_minute,
+        ),
+        (
+            "limits.failed_auth_per_minute",
+            config.limits.failed_auth_per_minute,
+        ),
+        (
+            "limits.requests_per_key_per_second",
+            config.limits.requests_per_key_per_second,
+        ),
+    ] {
+        if value == 0 {
+            return Err(invalid(key, "must be greater than zero".into()));
+        }
+    }
+
     check_api_keys(config, origins)?;
     config.mode().map(drop)
 }

@@ -18,7 +18,7 @@ type Resp = Result<warp::reply::Response, Rejection>;
 pub fn routes(
     state: Arc<AppState>,
 ) -> impl Filter<Extract = (warp::reply::Response,), Error = Rejection> + Clone {
-    let auth = super::auth::scope(state.keys.clone());
+    let auth = super::auth::scope(&state);
     let assign = warp::put()
         .and(warp::path!("v1" / "passports" / String / "number"))
         .and(auth.clone())

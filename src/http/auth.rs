@@ -4,6 +4,7 @@
 //! nothing either). 401: missing or unknown key; 403: a known key outside its scope.
 
 use std::collections::HashSet;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use sha1::{Digest, Sha1};
@@ -12,6 +13,7 @@ use warp::http::StatusCode;
 use warp::{Filter, Rejection};
 
 use super::error::ApiError;
+use super::AppState;
 
 /// What a key may touch.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -72,6 +74,12 @@ impl ApiKeys {
 
     /// The scope of the key in an `Authorization: Bearer …` header value.
     pub fn authenticate(&self, header: Option<&str>) -> Result<Scope, ApiError> {
+        self.authorize(header).map(|(scope, _)| scope)
+    }
+
+    /// [`authenticate`](Self::authenticate), with the key's digest (what per-key limits
+    /// are kept under; never the key itself).
+    pub fn authorize(&self, header: Option<&str>) -> Result<(Scope, [u8; 20]), ApiError> {
         let unauthorized = |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", m);
         let header = header
             .ok_or_else(|| unauthorized("missing API key: send Authorization: Bearer <key>"))?;
@@ -85,7 +93,9 @@ impl ApiKeys {
                 found = Some(scope.clone());
             }
         }
-        found.ok_or_else(|| unauthorized("unknown API key"))
+        found
+            .map(|scope| (scope, d))
+            .ok_or_else(|| unauthorized("unknown API key"))
     }
 }
 
@@ -93,30 +103,63 @@ fn digest(key: &str) -> [u8; 20] {
     Sha1::digest(key.as_bytes()).into()
 }
 
-/// Extracts the caller's [`Scope`] or rejects with 401.
-/// A header value that is not visible ASCII is a malformed header (401), not a missing
-/// route.
-pub fn scope(keys: Arc<ApiKeys>) -> impl Filter<Extract = (Scope,), Error = Rejection> + Clone {
+/// Extracts the caller's [`Scope`] or rejects: 401 for a missing, unknown or malformed
+/// key (a header value that is not visible ASCII is malformed, not a missing route), 429
+/// for a source over its failed-key limit or a key over its rate.
+pub fn scope(state: &Arc<AppState>) -> impl Filter<Extract = (Scope,), Error = Rejection> + Clone {
     let header = warp::header::value("authorization")
         .map(Some)
         .or(warp::any().map(|| None))
         .unify();
-    header.and_then(move |h: Option<warp::http::HeaderValue>| {
-        let keys = keys.clone();
-        async move {
-            let text = match &h {
-                None => None,
-                Some(v) => Some(v.to_str().map_err(|_| {
-                    Rejection::from(ApiError::new(
-                        StatusCode::UNAUTHORIZED,
-                        "unauthorized",
-                        "malformed Authorization header: expected Bearer <key> in ASCII",
-                    ))
-                })?),
-            };
-            keys.authenticate(text).map_err(Rejection::from)
-        }
-    })
+    let state = state.clone();
+    warp::addr::remote().and(header).and_then(
+        move |peer: Option<SocketAddr>, h: Option<warp::http::HeaderValue>| {
+            let state = state.clone();
+            async move { authorize(&state, peer.map(|p| p.ip()), h.as_ref()).map_err(Rejection::from) }
+        },
+    )
+}
+
+fn authorize(
+    state: &AppState,
+    source: Option<IpAddr>,
+    header: Option<&warp::http::HeaderValue>,
+) -> Result<Scope, ApiError> {
+    let limits = &state.limits;
+    if let Some(wait) = limits.auth_blocked(source) {
+        return Err(ApiError::rate_limited(
+            "failed API keys from this address",
+            wait,
+        ));
+    }
+    let text = match header.map(|v| v.to_str()) {
+        None => Ok(None),
+        Some(Ok(text)) => Ok(Some(text)),
+        Some(Err(_)) => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "malformed Authorization header: expected Bearer <key> in ASCII",
+        )),
+    };
+    match text.and_then(|t| state.keys.authorize(t)) {
+        Ok((scope, key)) => match limits.key_used(&key, &key_name(&key)) {
+            Some(wait) => Err(ApiError::rate_limited("requests with this API key", wait)),
+            None => Ok(scope),
+        },
+        Err(e) => match limits.auth_failed(source) {
+            Some(wait) => Err(ApiError::rate_limited(
+                "failed API keys from this address",
+                wait,
+            )),
+            None => Err(e),
+        },
+    }
+}
+
+/// A key's name in logs: the first bytes of its digest, never the key.
+fn key_name(digest: &[u8; 20]) -> String {
+    let hex: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
+    format!("key sha1:{hex}…")
 }
 
 #[cfg(test)]

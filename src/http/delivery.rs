@@ -23,7 +23,7 @@ pub const MAX_LEASE_MS: u64 = 3_600_000;
 pub fn routes(
     state: Arc<AppState>,
 ) -> impl Filter<Extract = (warp::reply::Response,), Error = Rejection> + Clone {
-    let auth = super::auth::scope(state.keys.clone());
+    let auth = super::auth::scope(&state);
     let wait = warp::post()
         .and(warp::path!("v1" / "numbers" / String / "wait"))
         .and(auth.clone())

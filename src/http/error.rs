@@ -17,6 +17,8 @@ pub struct ApiError {
     pub code: &'static str,
     /// Human-readable text; never contains a secret.
     pub message: String,
+    /// For 429: when to try again (sent as `Retry-After`, whole seconds).
+    pub retry_after: Option<std::time::Duration>,
 }
 
 impl warp::reject::Reject for ApiError {}
@@ -28,6 +30,20 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    /// 429: over a rate limit; try again after `wait`.
+    pub fn rate_limited(what: &str, wait: std::time::Duration) -> Self {
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        ApiError {
+            retry_after: Some(std::time::Duration::from_secs(secs.max(1))),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!("too many {what}: try again in {} s", secs.max(1)),
+            )
         }
     }
 
@@ -75,14 +91,24 @@ impl Reply for ApiError {
                 message: &self.message,
             },
         };
-        warp::reply::with_status(warp::reply::json(&body), self.status).into_response()
+        let mut response =
+            warp::reply::with_status(warp::reply::json(&body), self.status).into_response();
+        if let Some(wait) = self.retry_after {
+            response
+                .headers_mut()
+                .insert("retry-after", wait.as_secs().into());
+        }
+        response
     }
 }
 
 /// Maps every rejection to a JSON error response.
 pub async fn recover(rejection: Rejection) -> Result<warp::reply::Response, Infallible> {
     let e = if let Some(e) = rejection.find::<ApiError>() {
-        ApiError::new(e.status, e.code, e.message.clone())
+        ApiError {
+            message: e.message.clone(),
+            ..*e
+        }
     } else if rejection.is_not_found() {
         not_found()
     } else if rejection.find::<warp::reject::PayloadTooLarge>().is_some() {

@@ -8,6 +8,7 @@ pub mod api;
 pub mod auth;
 pub mod delivery;
 pub mod error;
+pub mod limits;
 pub mod models;
 mod paths;
 pub mod webhook;
@@ -29,6 +30,8 @@ pub struct AppState {
     pub service: Arc<Service>,
     /// Accepted API keys.
     pub keys: Arc<ApiKeys>,
+    /// Rate limits for failing sources and busy keys.
+    pub limits: Arc<limits::Limits>,
     /// The inbound providers whose webhooks are mounted.
     pub inbound: Vec<Arc<dyn InboundProvider>>,
     /// What providers sign and post to: the service's public URL, without a trailing `/`.

@@ -4,6 +4,7 @@
 //! public URL, never the Host header); then one durable write through the store; only
 //! then the provider's 200 reply. Nothing is stored for a refused request.
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use agentpass_actors::{
@@ -28,21 +29,25 @@ pub fn route(
         .and(warp::path(WEBHOOK_PREFIX))
         .and(warp::path(path))
         .and(warp::path::end())
+        .and(warp::addr::remote())
         .and(warp::query::raw().or(warp::any().map(String::new)).unify())
         .and(warp::header::headers_cloned())
         .and(warp::body::content_length_limit(max))
         .and(warp::body::bytes())
-        .and_then(move |query: String, headers: HeaderMap, body: Bytes| {
-            let (state, provider, url) = (state.clone(), provider.clone(), url.clone());
-            async move {
-                let url: std::borrow::Cow<str> = if query.is_empty() {
-                    (*url).into()
-                } else {
-                    format!("{url}?{query}").into()
-                };
-                handle(&state, &*provider, &url, &headers, &body).await
-            }
-        })
+        .and_then(
+            move |peer: Option<SocketAddr>, query: String, headers: HeaderMap, body: Bytes| {
+                let (state, provider, url) = (state.clone(), provider.clone(), url.clone());
+                async move {
+                    let url: std::borrow::Cow<str> = if query.is_empty() {
+                        (*url).into()
+                    } else {
+                        format!("{url}?{query}").into()
+                    };
+                    let source = peer.map(|p| p.ip());
+                    handle(&state, &*provider, source, &url, &headers, &body).await
+                }
+            },
+        )
 }
 
 /// Header look-up over warp's map; a value that is not visible ASCII reads as absent.
@@ -57,6 +62,7 @@ impl Headers for HeaderView<'_> {
 async fn handle(
     state: &AppState,
     provider: &dyn InboundProvider,
+    source: Option<IpAddr>,
     url: &str,
     headers: &HeaderMap,
     body: &[u8],
@@ -71,6 +77,11 @@ async fn handle(
         Ok(Some(sms)) => sms,
         Ok(None) => return Ok(reply(provider)),
         Err(Rejected::Signature(why)) => {
+            // Limited per source, and logged once a minute then: a flood is one line.
+            if let Some(wait) = state.limits.signature_failed(source) {
+                let what = "webhooks with a bad signature from this address";
+                return Err(ApiError::rate_limited(what, wait).into());
+            }
             tracing::warn!(provider = name, "webhook rejected: {why}");
             let e = ApiError::new(StatusCode::FORBIDDEN, "invalid_signature", why);
             return Err(e.into());

@@ -137,6 +137,11 @@ claim_lease = "500ms"
 history_retention = "1d"
 purge_interval = "10m"
 cache_capacity = 1048576
+
+[limits]
+failed_signatures_per_minute = 5
+failed_auth_per_minute = 4
+requests_per_key_per_second = 3
 "#;
 
 /// The same settings as environment variables (no `api_keys`: file only).
@@ -174,6 +179,9 @@ const FULL_ENV: &[(&str, &str)] = &[
     ("AGENTPASS_STORE_HISTORY_RETENTION", "1d"),
     ("AGENTPASS_STORE_PURGE_INTERVAL", "10m"),
     ("AGENTPASS_STORE_CACHE_CAPACITY", "1048576"),
+    ("AGENTPASS_LIMITS_FAILED_SIGNATURES_PER_MINUTE", "5"),
+    ("AGENTPASS_LIMITS_FAILED_AUTH_PER_MINUTE", "4"),
+    ("AGENTPASS_LIMITS_REQUESTS_PER_KEY_PER_SECOND", "3"),
 ];
 
 /// What [`FULL_TOML`] loads as (normalized: trailing slashes trimmed).
@@ -221,6 +229,11 @@ fn full_config() -> Config {
             history_retention: secs(86_400),
             purge_interval: secs(600),
             cache_capacity: 1_048_576,
+        },
+        limits: LimitsConfig {
+            failed_signatures_per_minute: 5,
+            failed_auth_per_minute: 4,
+            requests_per_key_per_second: 3,
         },
     }
 }
