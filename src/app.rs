@@ -41,8 +41,8 @@ pub enum AppError {
     /// Refused to run insecurely.
     #[error("{0}")]
     Refused(String),
-    /// Filesystem or network failure.
-    #[error("{context}: {source}")]
+    /// Filesystem or network failure (the cause follows as the error's source).
+    #[error("{context}")]
     Io {
         context: String,
         #[source]
@@ -143,7 +143,7 @@ async fn start_with_store(
         inbox_retention: config.delivery.inbox_retention,
         claim_lease: config.delivery.claim_lease,
         quarantine: config.pool.quarantine,
-        auto_provision: mode == Mode::Mock || config.auto_provision(),
+        auto_provision: config.auto_provision(),
         max_numbers: config.pool.max_numbers,
         max_provisions_per_hour: config.pool.max_provisions_per_hour,
         release_idle_after: config.pool.release_idle_after,

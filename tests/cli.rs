@@ -125,3 +125,71 @@ async fn numbers_cli_assigns_lists_and_releases_through_the_api() {
     let list = run(&["numbers", "list"]);
     assert_eq!(list["numbers"][0]["status"], "quarantined");
 }
+
+#[tokio::test]
+async fn client_commands_are_quiet_and_sms_send_names_the_data_dir_it_read() {
+    let s = Server::start(&[]);
+    let n = s.assign("ap_cli").await;
+    let listen = s.base.trim_start_matches("http://").to_owned();
+    // From the service's directory: only the message id on stdout, nothing on stderr.
+    let out = command(s.dir.path(), &[])
+        .env_remove("RUST_LOG")
+        .args([
+            "--listen", &listen, "sms", "send", "--from", "ACME", "--to", &n, "--body", "hi",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .starts_with("SM"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("INFO"), "client INFO lines: {stderr}");
+    // From elsewhere: a clear error naming the data dir, and no token created there.
+    let elsewhere = tempfile::TempDir::new().unwrap();
+    let mut cmd = command(elsewhere.path(), &[]);
+    let err = fails(cmd.args([
+        "--listen", &listen, "sms", "send", "--from", "ACME", "--to", &n, "--body", "hi",
+    ]));
+    let data = elsewhere.path().join("data");
+    assert!(err.contains(&data.display().to_string()), "{err}");
+    assert!(
+        !data.join("dev-webhook-token").exists(),
+        "no token made: {err}"
+    );
+}
+
+#[test]
+fn a_taken_port_is_reported_once() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let dir = tempfile::TempDir::new().unwrap();
+    let err = fails(command(dir.path(), &[]).args(["serve", "--listen", &addr]));
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("error:"))
+        .expect("an error line");
+    assert!(line.contains(&addr), "{line}");
+    assert_eq!(line.matches("in use").count(), 1, "{line}");
+}
+
+#[test]
+fn a_misspelled_variable_is_named_with_a_did_you_mean() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let out = command(dir.path(), &[("AGENTPASS_LISTN", "127.0.0.1:1")])
+        .args(["config", "show"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "AGENTPASS_LISTN is not a setting and is ignored (did you mean AGENTPASS_LISTEN?)"
+        ),
+        "{stderr}"
+    );
+}

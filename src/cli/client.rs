@@ -49,8 +49,7 @@ pub async fn send_sms(config: &Config, args: &SendArgs) -> anyhow::Result<()> {
         Some(base) => sms_webhook_url(base),
         None => url.clone(),
     };
-    let mode = config.mode()?;
-    let key = crate::app::signing_key(config, mode)?;
+    let key = client_signing_key(config)?;
     let sid = args
         .sid
         .clone()
@@ -87,11 +86,35 @@ pub async fn send_sms(config: &Config, args: &SendArgs) -> anyhow::Result<()> {
         .with_context(|| format!("could not reach {url}: is `agentpass-sms serve` running?"))?;
     let status = resp.status();
     let text = resp.text().await.unwrap_or_default();
+    if status == reqwest::StatusCode::FORBIDDEN && config.twilio.auth_token.is_none() {
+        bail!(
+            "webhook answered {status}: {text} (signed with the dev token in {}: is that the service's data dir?)",
+            config.data_dir.display()
+        );
+    }
     if !status.is_success() {
         bail!("webhook answered {status}: {text}");
     }
     println!("{sid}");
     Ok(())
+}
+
+/// The key the service verifies webhooks with, as a client can know it: the auth token,
+/// `WEBHOOK_SECRET`, or the service's dev token — read, never created, so that a client
+/// run from the wrong directory says so instead of signing with a new key.
+fn client_signing_key(config: &Config) -> anyhow::Result<String> {
+    if let Some(token) = &config.twilio.auth_token {
+        return Ok(token.expose().to_owned());
+    }
+    if let Some(secret) = &config.webhook.secret {
+        return Ok(secret.expose().to_owned());
+    }
+    secrets::read(&config.data_dir, secrets::DEV_WEBHOOK_TOKEN).with_context(|| {
+        format!(
+            "no dev webhook token in {}: run from the service's directory, or set AGENTPASS_DATA_DIR to its data dir",
+            config.data_dir.display()
+        )
+    })
 }
 
 /// `numbers list|assign|release` against `api_url` (default: the local listener).

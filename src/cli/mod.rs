@@ -115,7 +115,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         return otp::run(args);
     }
     let config = cli.load_config()?;
-    init_logging(config.log_format);
+    // Client commands print their result; the service's INFO lines are not theirs.
+    let quiet = !matches!(cli.command, Command::Serve | Command::Mcp);
+    init_logging(config.log_format, if quiet { "warn" } else { "info" });
+    let vars: Vec<String> = std::env::vars_os()
+        .filter_map(|(k, _)| k.into_string().ok())
+        .collect();
+    for warning in crate::config::env::unknown_variables(vars.iter().map(String::as_str)) {
+        tracing::warn!("{warning}");
+    }
     match cli.command {
         Command::Serve => {
             crate::app::serve(config, shutdown_signal()).await?;
@@ -140,9 +148,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
 }
 
 /// Logs to stderr (stdout is reserved for command output and, later, MCP).
-fn init_logging(format: LogFormat) {
+fn init_logging(format: LogFormat, default_level: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

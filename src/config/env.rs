@@ -190,3 +190,73 @@ fn to_value(kind: Kind, text: &str) -> Result<toml::Value, &'static str> {
         ),
     })
 }
+
+/// Warnings for `AGENTPASS_*` variables in `names` that are not settings (a typo is
+/// otherwise ignored silently), each with the closest real name when one is near.
+pub fn unknown_variables<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let known: Vec<&str> = ENV_KEYS
+        .iter()
+        .map(|e| e.var)
+        .chain([CONFIG_FILE_VAR])
+        .collect();
+    names
+        .into_iter()
+        .filter(|n| n.starts_with("AGENTPASS_") && !known.contains(n))
+        .map(|name| {
+            let closest = known
+                .iter()
+                .map(|k| (edit_distance(name, k), *k))
+                .min()
+                .filter(|(d, _)| *d <= 3);
+            match closest {
+                Some((_, k)) => {
+                    format!("{name} is not a setting and is ignored (did you mean {k}?)")
+                }
+                None => format!(
+                    "{name} is not a setting and is ignored (see config.toml for the names)"
+                ),
+            }
+        })
+        .collect()
+}
+
+/// Levenshtein distance, by bytes (variable names are ASCII).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b = b.as_bytes();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.bytes().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (prev + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
+            prev = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod unknown_tests {
+    use super::*;
+
+    #[test]
+    fn a_misspelled_variable_gets_a_did_you_mean() {
+        let warnings = unknown_variables([
+            "AGENTPASS_LISTN",
+            "AGENTPASS_LISTEN",
+            "AGENTPASS_CONFIG",
+            "AGENTPASS_NOTHING_LIKE_IT_AT_ALL",
+            "HOME",
+        ]);
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(
+            warnings[0].contains("did you mean AGENTPASS_LISTEN?"),
+            "{warnings:?}"
+        );
+        assert!(warnings[1].contains("AGENTPASS_NOTHING_LIKE_IT_AT_ALL is not a setting"));
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+}

@@ -19,7 +19,7 @@
 //! start-up with a [`ConfigError`] that names the key and where its value
 //! came from, and never prints a [`Secret`].
 
-mod env;
+pub mod env;
 mod error;
 mod load;
 mod sections;
@@ -139,9 +139,12 @@ impl Config {
         }
     }
 
-    /// Whether the pool buys numbers when it runs out: `pool.auto_provision`
-    /// when set, else on exactly when Twilio credentials are configured.
+    /// Whether the pool gets new numbers when it runs out: always in mock mode (mock
+    /// numbers cost nothing), else `pool.auto_provision`, on unless set off.
     pub fn auto_provision(&self) -> bool {
+        if matches!(self.mode(), Ok(Mode::Mock)) {
+            return true;
+        }
         self.pool
             .auto_provision
             .unwrap_or_else(|| self.has_sid() && self.has_token())

@@ -71,14 +71,36 @@ pub(crate) fn parse_duration(text: &str) -> Result<Duration, &'static str> {
     humantime::parse_duration(text.trim()).map_err(|_| DURATION_HINT)
 }
 
+/// Writes a duration as the config file does: `500ms`, `30s`, `10m`, `7d`, `1h30m`.
+pub(crate) fn format_duration(value: Duration) -> String {
+    let mut ms = value.as_millis();
+    if ms == 0 {
+        return "0s".into();
+    }
+    let mut out = String::new();
+    for (unit, size) in [
+        ("d", 86_400_000),
+        ("h", 3_600_000),
+        ("m", 60_000),
+        ("s", 1000),
+        ("ms", 1),
+    ] {
+        if ms >= size {
+            out.push_str(&format!("{}{unit}", ms / size));
+            ms %= size;
+        }
+    }
+    out
+}
+
 /// Serde helpers for a `Duration` written as a human string.
 pub(crate) mod human_duration {
     use super::*;
     use serde::de::Error;
 
-    /// Writes `"30s"`, `"10m"`, `"7days"`...
+    /// Writes `"30s"`, `"10m"`, `"7d"`...
     pub(crate) fn serialize<S: Serializer>(value: &Duration, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&humantime::format_duration(*value))
+        s.collect_str(&format_duration(*value))
     }
 
     /// Reads a human duration string; anything else is a [`DURATION_HINT`].
@@ -124,4 +146,26 @@ pub(crate) mod optional_duration {
 /// rendering the configuration cannot fail on it.
 pub(crate) fn serialize_path<S: Serializer>(path: &Path, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(&path.display())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_are_written_as_the_config_file_writes_them() {
+        for (ms, text) in [
+            (0, "0s"),
+            (500, "500ms"),
+            (30_000, "30s"),
+            (600_000, "10m"),
+            (5_400_000, "1h30m"),
+            (7 * 86_400_000, "7d"),
+            (90_061_001, "1d1h1m1s1ms"),
+        ] {
+            let d = Duration::from_millis(ms);
+            assert_eq!(format_duration(d), text);
+            assert_eq!(parse_duration(text), Ok(d), "{text} reads back");
+        }
+    }
 }

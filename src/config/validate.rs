@@ -187,5 +187,5 @@ fn after_scheme(url: &str) -> Option<&str> {
 
 /// A duration as the config file writes it.
 fn human(value: Duration) -> String {
-    humantime::format_duration(value).to_string()
+    super::types::format_duration(value)
 }
