@@ -89,7 +89,7 @@ async fn header_bytes_that_are_not_text_get_401_or_403_not_405() {
         (401, Some("unauthorized")),
         "{v}"
     );
-    let params = twilio_params("SM1", "+14155550100", &n, "code 111111");
+    let params = twilio_params(&sid("SM1"), "+14155550100", &n, "code 111111");
     let sig = reqwest::header::HeaderValue::from_bytes(b"\xe9t\xe9").unwrap();
     let r = client()
         .post(s.webhook_url())
@@ -107,8 +107,8 @@ async fn header_bytes_that_are_not_text_get_401_or_403_not_405() {
 async fn a_wait_without_a_body_or_with_a_chunked_body_works() {
     let s = Server::start(&[]);
     let n = s.assign("ap_1").await;
-    s.sms("SM1", &n, "first").await;
-    s.sms("SM2", &n, "second").await;
+    s.sms(&sid("SM1"), &n, "first").await;
+    s.sms(&sid("SM2"), &n, "second").await;
     let host = s.base.trim_start_matches("http://");
     let path = format!("/v1/numbers/{}/wait", enc(&n));
     let no_body = format!(
@@ -118,7 +118,7 @@ async fn a_wait_without_a_body_or_with_a_chunked_body_works() {
     let (status, body) = raw(&s.base, no_body.as_bytes()).await;
     assert_eq!(status, 200, "{body}");
     let v: Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(v["message"]["id"], "SM1");
+    assert_eq!(v["message"]["id"], sid("SM1"));
     let claim = v["claim"]["id"].as_str().unwrap().to_owned();
 
     let json = r#"{"timeout_ms": 2000, "auto_ack": true}"#;
@@ -130,9 +130,9 @@ async fn a_wait_without_a_body_or_with_a_chunked_body_works() {
     let (status, body) = raw(&s.base, chunked.as_bytes()).await;
     assert_eq!(status, 200, "{body}");
     // Chunked bodies decode on the wire; the JSON may come after the status line.
-    assert!(body.contains("SM2"), "{body}");
+    assert!(body.contains(&sid("SM2")), "{body}");
 
-    let ack = format!("/v1/numbers/{}/messages/SM1/ack", enc(&n));
+    let ack = format!("/v1/numbers/{}/messages/{}/ack", enc(&n), sid("SM1"));
     let payload = json!({ "claim_id": claim }).to_string();
     let chunked_ack = format!(
         "POST {ack} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n{:x}\r\n{payload}\r\n0\r\n\r\n",
@@ -157,7 +157,7 @@ async fn a_wait_without_a_body_or_with_a_chunked_body_works() {
 async fn a_lease_out_of_range_is_400_and_a_valid_one_is_kept() {
     let s = Server::start(&[]);
     let n = s.assign("ap_1").await;
-    s.sms("SM1", &n, "leased").await;
+    s.sms(&sid("SM1"), &n, "leased").await;
     let path = format!("/v1/numbers/{}/wait", enc(&n));
     for lease in [json!(0), json!(18446744073709551615u64), json!(3_600_001)] {
         let (status, v) = s
@@ -182,7 +182,7 @@ async fn a_lease_out_of_range_is_400_and_a_valid_one_is_kept() {
         .await;
     assert_eq!(
         (status, v["message"]["id"].as_str()),
-        (200, Some("SM1")),
+        (200, Some(sid("SM1").as_str())),
         "{v}"
     );
 }
@@ -191,7 +191,7 @@ async fn a_lease_out_of_range_is_400_and_a_valid_one_is_kept() {
 async fn a_cursor_no_page_returned_is_400_and_times_have_three_digits() {
     let s = Server::start(&[]);
     let n = s.assign("ap_1").await;
-    s.sms("SM1", &n, "one").await;
+    s.sms(&sid("SM1"), &n, "one").await;
     for cursor in ["garbage", "%FF", "12.", "x.SM1"] {
         let (status, v) = s
             .get(&format!("/v1/numbers/{}/messages?cursor={cursor}", enc(&n)))
@@ -216,11 +216,13 @@ async fn a_twilio_auth_token_alone_is_mock_mode_signed_with_that_token() {
     let n = s.assign("ap_1").await;
     assert_eq!(s.token, "seed-token");
     assert_eq!(
-        s.sms("SM1", &n, "signed with the token").await.status(),
+        s.sms(&sid("SM1"), &n, "signed with the token")
+            .await
+            .status(),
         200
     );
     let url = s.webhook_url();
-    let params = twilio_params("SM2", "+14155550100", &n, "signed with another key");
+    let params = twilio_params(&sid("SM2"), "+14155550100", &n, "signed with another key");
     assert_eq!(
         post_signed(&url, &url, "other", &params).await.status(),
         403

@@ -11,7 +11,7 @@ use serde_json::json;
 async fn message_before_wait_is_delivered_and_the_second_wait_gets_no_stale_code() {
     let s = Server::start(&[]);
     let n = s.assign("ap_1").await;
-    s.sms("SM1", &n, "Your code is 111111").await;
+    s.sms(&sid("SM1"), &n, "Your code is 111111").await;
     let (status, v) = s.wait(&n, 2000).await;
     assert_eq!(
         (status, v["message"]["body"].as_str()),
@@ -21,7 +21,7 @@ async fn message_before_wait_is_delivered_and_the_second_wait_gets_no_stale_code
     assert_eq!(status, 408);
     let text = format!("Wait for SMS failed: Timed out waiting for SMS to {n}");
     assert_eq!(v["error"]["message"], text.as_str());
-    s.sms("SM2", &n, "Your code is 222222").await;
+    s.sms(&sid("SM2"), &n, "Your code is 222222").await;
     let (_, v) = s.wait(&n, 2000).await;
     assert_eq!(v["message"]["body"], "Your code is 222222");
 }
@@ -32,7 +32,7 @@ async fn a_waiting_agent_gets_the_message_pushed() {
     let n = s.assign("ap_1").await;
     let waiter = s.spawn_wait(&n, json!({"timeout_ms": 10000, "auto_ack": true}));
     tokio::time::sleep(Duration::from_millis(200)).await;
-    s.sms("SM1", &n, "pushed").await;
+    s.sms(&sid("SM1"), &n, "pushed").await;
     let (status, v) = waiter.await.unwrap();
     assert_eq!(
         (status, v["message"]["body"].as_str()),
@@ -47,7 +47,7 @@ async fn two_concurrent_waiters_one_message_exactly_one_gets_it() {
     let body = json!({"timeout_ms": 1500, "auto_ack": true});
     let (a, b) = (s.spawn_wait(&n, body.clone()), s.spawn_wait(&n, body));
     tokio::time::sleep(Duration::from_millis(300)).await;
-    s.sms("SM1", &n, "one").await;
+    s.sms(&sid("SM1"), &n, "one").await;
     let mut statuses = [a.await.unwrap().0, b.await.unwrap().0];
     statuses.sort();
     assert_eq!(statuses, [200, 408]);
@@ -71,7 +71,7 @@ async fn a_disconnected_waiter_does_not_use_the_message_up() {
         .await;
     assert!(gone.is_err(), "client gave up");
     tokio::time::sleep(Duration::from_millis(100)).await;
-    s.sms("SM1", &n, "still here").await;
+    s.sms(&sid("SM1"), &n, "still here").await;
     let (status, v) = s.wait(&n, 2000).await;
     assert_eq!(
         (status, v["message"]["body"].as_str()),
@@ -83,7 +83,7 @@ async fn a_disconnected_waiter_does_not_use_the_message_up() {
 async fn an_unacknowledged_claim_is_offered_again_and_ack_finishes_it() {
     let s = Server::start(&[]);
     let n = s.assign("ap_1").await;
-    s.sms("SM1", &n, "leased").await;
+    s.sms(&sid("SM1"), &n, "leased").await;
     let path = format!("/v1/numbers/{}/wait", enc(&n));
     let (status, first) = s
         .send("POST", &path, json!({"timeout_ms": 1000, "lease_ms": 400}))
@@ -98,13 +98,13 @@ async fn an_unacknowledged_claim_is_offered_again_and_ack_finishes_it() {
         .await;
     assert_eq!(
         (status, again["message"]["id"].as_str()),
-        (200, Some("SM1")),
+        (200, Some(sid("SM1").as_str())),
         "re-offered after the lease"
     );
     let ack = |claim: &serde_json::Value| {
         let claim_id = claim["claim"]["id"].as_str().unwrap().to_owned();
         (
-            format!("/v1/numbers/{}/messages/SM1/ack", enc(&n)),
+            format!("/v1/numbers/{}/messages/{}/ack", enc(&n), sid("SM1")),
             json!({ "claim_id": claim_id }),
         )
     };
@@ -124,12 +124,12 @@ async fn an_unacknowledged_claim_is_offered_again_and_ack_finishes_it() {
 async fn seed_poll_route_accepts_plus_and_percent_encoded_numbers() {
     let s = Server::start(&[]);
     let n = s.assign("ap_1").await;
-    s.sms("SM1", &n, "one").await;
+    s.sms(&sid("SM1"), &n, "one").await;
     let (status, v) = s.get(&format!("/webhook/sms-notifications/{n}")).await;
     assert_eq!(status, 200);
-    assert_eq!(v["notifications"][0]["id"], "SM1");
+    assert_eq!(v["notifications"][0]["id"], sid("SM1"));
     assert_eq!(v["notifications"][0]["to"], n.as_str());
-    s.sms("SM2", &n, "two").await;
+    s.sms(&sid("SM2"), &n, "two").await;
     let (_, v) = s
         .get(&format!("/webhook/sms-notifications/{}", enc(&n)))
         .await;
@@ -141,7 +141,7 @@ async fn seed_poll_route_accepts_plus_and_percent_encoded_numbers() {
         .collect();
     assert_eq!(
         ids,
-        vec![json!("SM2")],
+        vec![json!(sid("SM2"))],
         "marked retrieved: SM1 not returned twice"
     );
 }
@@ -222,7 +222,7 @@ async fn release_quarantines_and_history_by_passport_keeps_late_messages() {
         .send("DELETE", "/v1/passports/ap_1/number", json!(null))
         .await;
     assert_eq!((status, v["released"].as_bool()), (200, Some(true)), "{v}");
-    let r = s.sms("SM_LATE", &n, "late code 999999").await;
+    let r = s.sms(&sid("SM_LATE"), &n, "late code 999999").await;
     assert_eq!(r.status(), 200, "{:?}", r.text().await);
     assert_ne!(
         s.assign("ap_2").await,
@@ -242,7 +242,7 @@ async fn release_quarantines_and_history_by_passport_keeps_late_messages() {
         "admin sees attribution: {v}"
     );
     let (_, v) = s.get("/v1/passports/ap_1/messages").await;
-    assert_eq!(v["messages"][0]["id"], "SM_LATE");
+    assert_eq!(v["messages"][0]["id"], sid("SM_LATE"));
 }
 
 #[tokio::test]
@@ -250,7 +250,7 @@ async fn history_pages_newest_first_with_a_cursor() {
     let s = Server::start(&[]);
     let n = s.assign("ap_1").await;
     for i in 0..5 {
-        s.sms(&format!("SM{i}"), &n, &format!("m{i}")).await;
+        s.sms(&sid(&format!("SM{i}")), &n, &format!("m{i}")).await;
         tokio::time::sleep(Duration::from_millis(3)).await;
     }
     let mut seen = Vec::new();
@@ -281,20 +281,27 @@ async fn a_wait_with_code_skips_messages_without_a_code_and_leaves_them() {
     let body = json!({ "timeout_ms": 5000, "auto_ack": true, "with_code": true });
     let waiting = s.spawn_wait(&n, body);
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(s.sms("SM_PLAIN", &n, "Welcome to Acme").await.status(), 200);
+    assert_eq!(
+        s.sms(&sid("SM_PLAIN"), &n, "Welcome to Acme")
+            .await
+            .status(),
+        200
+    );
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(
         !waiting.is_finished(),
         "a message without a code does not end the wait"
     );
     assert_eq!(
-        s.sms("SM_CODE", &n, "Acme code: 482913").await.status(),
+        s.sms(&sid("SM_CODE"), &n, "Acme code: 482913")
+            .await
+            .status(),
         200
     );
     let (status, v) = waiting.await.unwrap();
     assert_eq!(
         (status, v["message"]["id"].as_str()),
-        (200, Some("SM_CODE")),
+        (200, Some(sid("SM_CODE").as_str())),
         "{v}"
     );
     // Already there: a with_code wait skips the plain message, a plain wait gets it.
@@ -304,7 +311,7 @@ async fn a_wait_with_code_skips_messages_without_a_code_and_leaves_them() {
     let (status, v) = s.wait(&n, 1000).await;
     assert_eq!(
         (status, v["message"]["id"].as_str()),
-        (200, Some("SM_PLAIN")),
+        (200, Some(sid("SM_PLAIN").as_str())),
         "{v}"
     );
 }

@@ -13,7 +13,7 @@ async fn a_200_survives_kill_9_and_is_delivered_after_restart() {
     let n = s.assign("ap_1").await;
     let mut sids = Vec::new();
     for i in 0..20 {
-        let sid = format!("SM{i}");
+        let sid = sid(&format!("SM{i}"));
         assert_eq!(s.sms(&sid, &n, &format!("code {i:06}")).await.status(), 200);
         sids.push(sid);
     }
@@ -30,7 +30,7 @@ async fn a_200_survives_kill_9_and_is_delivered_after_restart() {
     let (status, v) = s.wait(&n, 2000).await;
     assert_eq!(
         (status, v["message"]["id"].as_str()),
-        (200, Some("SM0")),
+        (200, Some(sid("SM0").as_str())),
         "oldest first"
     );
 }
@@ -39,7 +39,7 @@ async fn a_200_survives_kill_9_and_is_delivered_after_restart() {
 async fn a_message_returned_by_wait_is_not_returned_again_after_kill_9() {
     let s = Server::start(&[]);
     let n = s.assign("ap_1").await;
-    s.sms("SM1", &n, "code 123456").await;
+    s.sms(&sid("SM1"), &n, "code 123456").await;
     let (status, _) = s.wait(&n, 2000).await;
     assert_eq!(status, 200);
     let s = s.kill9_and_restart();
@@ -61,7 +61,7 @@ async fn sigterm_finishes_in_flight_webhooks_durably_and_ends_waiters_clearly() 
     tokio::time::sleep(Duration::from_millis(200)).await;
     let mut posts = Vec::new();
     for i in 0..50 {
-        let params = twilio_params(&format!("SM{i}"), "+14155550100", &n, "in flight");
+        let params = twilio_params(&sid(&format!("SM{i}")), "+14155550100", &n, "in flight");
         let (url, token) = (s.webhook_url(), s.token.clone());
         posts.push(tokio::spawn(async move {
             let sig = agentpass_sms::twilio::signature::compute(&token, &url, &params);
@@ -82,7 +82,7 @@ async fn sigterm_finishes_in_flight_webhooks_durably_and_ends_waiters_clearly() 
     let mut accepted = Vec::new();
     for (i, p) in posts.into_iter().enumerate() {
         if let Ok(Ok(200)) = p.await {
-            accepted.push(format!("SM{i}"));
+            accepted.push(sid(&format!("SM{i}")));
         }
     }
     let (status, v) = waiter.await.unwrap();

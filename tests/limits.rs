@@ -22,7 +22,7 @@ async fn bad_signatures_are_limited_per_source_and_signed_webhooks_never_are() {
     let url = s.webhook_url();
     let mut statuses = Vec::new();
     for i in 0..12 {
-        let forged = twilio_params(&format!("SMbad{i}"), "+14155550100", &n, "forged");
+        let forged = twilio_params(&sid(&format!("SMbad{i}")), "+14155550100", &n, "forged");
         let r = post_signed(&url, &url, "not-the-token", &forged).await;
         if r.status() == 429 {
             let retry: u64 = r.headers()["retry-after"]
@@ -34,7 +34,7 @@ async fn bad_signatures_are_limited_per_source_and_signed_webhooks_never_are() {
         }
         statuses.push(r.status().as_u16());
         // A genuine webhook in the middle of the flood, from the same address.
-        let r = s.sms(&format!("SMgood{i}"), &n, "genuine").await;
+        let r = s.sms(&sid(&format!("SMgood{i}")), &n, "genuine").await;
         assert_eq!(r.status(), 200, "signed webhook {i} refused");
     }
     assert_eq!(&statuses[..3], [403, 403, 403]);

@@ -240,20 +240,24 @@ async fn embedded_assign_wait_deliver_timeout_release() {
     );
     let inject_both = async {
         tokio::time::sleep(Duration::from_millis(300)).await;
-        inject(dir.path(), &base, "SMA", &na, "hello a").await;
-        inject(dir.path(), &base, "SMB0", &nb, "Welcome!").await;
-        inject(dir.path(), &base, "SMB1", &nb, "Your code is 482913").await;
+        inject(dir.path(), &base, &sid("SMA"), &na, "hello a").await;
+        inject(dir.path(), &base, &sid("SMB0"), &nb, "Welcome!").await;
+        inject(dir.path(), &base, &sid("SMB1"), &nb, "Your code is 482913").await;
     };
     let (ra, rb, ()) = tokio::join!(wa, wb, inject_both);
     let ra = ra.structured_content.unwrap();
     assert_eq!(
         (ra["id"].as_str(), ra["body"].as_str(), ra["to"].as_str()),
-        (Some("SMA"), Some("hello a"), Some(na.as_str()))
+        (
+            Some(sid("SMA").as_str()),
+            Some("hello a"),
+            Some(na.as_str())
+        )
     );
     let rb = rb.structured_content.unwrap();
     assert_eq!(
         (rb["code"].as_str(), rb["sms"]["id"].as_str()),
-        (Some("482913"), Some("SMB1"))
+        (Some("482913"), Some(sid("SMB1").as_str()))
     );
     let left = m
         .ok("wait_for_sms", json!({"phone_number": nb, "timeout": 2000}))
@@ -265,14 +269,14 @@ async fn embedded_assign_wait_deliver_timeout_release() {
     let page = m
         .ok("list_sms", json!({"phone_number": nb, "limit": 1}))
         .await;
-    assert_eq!(page["messages"][0]["id"], "SMB1", "newest first");
+    assert_eq!(page["messages"][0]["id"], sid("SMB1"), "newest first");
     let next = m
         .ok(
             "list_sms",
             json!({"phone_number": nb, "limit": 5, "cursor": page["next_cursor"]}),
         )
         .await;
-    assert_eq!(next["messages"][0]["id"], "SMB0");
+    assert_eq!(next["messages"][0]["id"], sid("SMB0"));
     // Release ends a pending wait with a clear error.
     let waiting = m.call(
         "wait_for_sms",
@@ -322,11 +326,11 @@ async fn a_cancelled_wait_leaves_the_sms_for_the_next_and_progress_is_reported()
         "progress notifications during a long wait: {progress}"
     );
     tokio::time::sleep(Duration::from_millis(100)).await;
-    inject(dir.path(), &m.base(), "SM1", &n, "for the next wait").await;
+    inject(dir.path(), &m.base(), &sid("SM1"), &n, "for the next wait").await;
     let got = m
         .ok("wait_for_sms", json!({"phone_number": n, "timeout": 2000}))
         .await;
-    assert_eq!(got["id"], "SM1");
+    assert_eq!(got["id"], sid("SM1"));
     m.client.cancel().await.unwrap();
 }
 
@@ -422,10 +426,10 @@ async fn remote_mode_delivers_and_survives_a_killed_mcp_process() {
     let wait = m.call("wait_for_sms", json!({"phone_number": n, "timeout": 10000}));
     let send = async {
         tokio::time::sleep(Duration::from_millis(300)).await;
-        s.sms("SM1", &n, "via remote").await;
+        s.sms(&sid("SM1"), &n, "via remote").await;
     };
     let (r, ()) = tokio::join!(wait, send);
-    assert_eq!(r.structured_content.unwrap()["id"], "SM1");
+    assert_eq!(r.structured_content.unwrap()["id"], sid("SM1"));
     let r = m
         .call("wait_for_sms", json!({"phone_number": n, "timeout": 300}))
         .await;
@@ -447,12 +451,12 @@ async fn remote_mode_delivers_and_survives_a_killed_mcp_process() {
     };
     let (died, ()) = tokio::join!(pending, kill);
     assert!(died.is_err(), "the MCP process is gone mid-wait");
-    s.sms("SM2", &n, "after the crash").await;
+    s.sms(&sid("SM2"), &n, "after the crash").await;
     let m2 = Mcp::start(dir.path(), &remote).await;
     let r = m2
         .ok("wait_for_sms", json!({"phone_number": n, "timeout": 5000}))
         .await;
-    assert_eq!(r["id"], "SM2");
+    assert_eq!(r["id"], sid("SM2"));
     m2.client.cancel().await.unwrap();
 }
 
@@ -505,14 +509,14 @@ async fn list_sms_shows_the_new_owner_none_of_the_previous_owners_messages() {
     inject(
         dir.path(),
         &m.base(),
-        "SM_OLD",
+        &sid("SM_OLD"),
         &n,
         "old owner's code 111111",
     )
     .await;
     assert_eq!(
         m.ok("list_sms", json!({"phone_number": n})).await["messages"][0]["id"],
-        "SM_OLD"
+        sid("SM_OLD")
     );
     m.ok("release_phone_number", json!({"passport_id": "ap_old"}))
         .await;
@@ -544,25 +548,28 @@ async fn remote_wait_for_otp_skips_a_message_without_a_code_and_leaves_it_for_wa
     let send = async {
         tokio::time::sleep(Duration::from_millis(300)).await;
         assert_eq!(
-            s.sms("SM_WELCOME", &n, "Welcome to Acme").await.status(),
+            s.sms(&sid("SM_WELCOME"), &n, "Welcome to Acme")
+                .await
+                .status(),
             200
         );
         tokio::time::sleep(Duration::from_millis(300)).await;
         let code = "Your Acme code is 482913";
-        assert_eq!(s.sms("SM_CODE", &n, code).await.status(), 200);
+        assert_eq!(s.sms(&sid("SM_CODE"), &n, code).await.status(), 200);
     };
     let (r, ()) = tokio::join!(wait, send);
     assert_ne!(r.is_error, Some(true), "{r:?}");
     let otp = r.structured_content.unwrap();
     assert_eq!(
         (otp["code"].as_str(), otp["sms"]["id"].as_str()),
-        (Some("482913"), Some("SM_CODE"))
+        (Some("482913"), Some(sid("SM_CODE").as_str()))
     );
     let welcome = m
         .ok("wait_for_sms", json!({"phone_number": n, "timeout": 2000}))
         .await;
     assert_eq!(
-        welcome["id"], "SM_WELCOME",
+        welcome["id"],
+        sid("SM_WELCOME"),
         "the code-less SMS was left: {welcome}"
     );
     m.client.cancel().await.unwrap();

@@ -70,23 +70,23 @@ async def main():
             seen.append(progress)
 
         async with anyio.create_task_group() as tg:
-            tg.start_soon(inject_later, 1.5, "SMPY1", a, "Your code is 111222")
+            tg.start_soon(inject_later, 1.5, "SM" + "a1" * 16, a, "Your code is 111222")
             r = await client.call_tool("wait_for_sms", {"phone_number": a, "timeout": 10000},
                                        progress_callback=on_progress)
         sms = ok(r)
-        assert sms["id"] == "SMPY1" and sms["to"] == a and sms["body"] == "Your code is 111222", sms
+        assert sms["id"] == "SM" + "a1" * 16 and sms["to"] == a and sms["body"] == "Your code is 111222", sms
         assert len(seen) >= 1, seen
 
         # A cancelled wait leaves the message for the next one.
         with anyio.move_on_after(0.5):
             await client.call_tool("wait_for_sms", {"phone_number": b, "timeout": 60000})
         await anyio.sleep(0.3)
-        await anyio.to_thread.run_sync(inject, "SMPY2", b, "Code: 333444")
+        await anyio.to_thread.run_sync(inject, "SM" + "b2" * 16, b, "Code: 333444")
         otp = ok(await client.call_tool("wait_for_otp", {"phone_number": b, "timeout": 5000}))
-        assert otp["code"] == "333444" and otp["sms"]["id"] == "SMPY2", otp
+        assert otp["code"] == "333444" and otp["sms"]["id"] == "SM" + "b2" * 16, otp
 
         page = ok(await client.call_tool("list_sms", {"phone_number": b}))
-        assert [m["id"] for m in page["messages"]] == ["SMPY2"] and page["next_cursor"] is None, page
+        assert [m["id"] for m in page["messages"]] == ["SM" + "b2" * 16] and page["next_cursor"] is None, page
 
         rel = ok(await client.call_tool("release_phone_number", {"passport_id": "ap_py1"}))
         assert rel == {"phone_number": a, "released": True}, rel

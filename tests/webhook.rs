@@ -14,7 +14,7 @@ async fn signed_webhook_is_stored_and_answered_with_twiml() {
         .unwrap();
     assert_eq!(health.status(), 200);
     let n = s.assign("ap_1").await;
-    let r = s.sms("SM1", &n, "Your code is 123456").await;
+    let r = s.sms(&sid("SM1"), &n, "Your code is 123456").await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "text/xml");
     assert_eq!(
@@ -23,7 +23,10 @@ async fn signed_webhook_is_stored_and_answered_with_twiml() {
     );
     let (_, v) = s.get(&format!("/v1/numbers/{}/messages", enc(&n))).await;
     assert_eq!(v["messages"][0]["body"], "Your code is 123456");
-    assert!(s.log_contains(&format!("Stored SMS SM1 for {n}")).await);
+    assert!(
+        s.log_contains(&format!("Stored SMS {} for {n}", sid("SM1")))
+            .await
+    );
     assert!(!s.log().contains("123456"), "bodies are not logged at info");
 }
 
@@ -32,7 +35,7 @@ async fn bad_signatures_are_403_and_store_nothing() {
     let s = Server::start(&[]);
     let n = s.assign("ap_1").await;
     let url = s.webhook_url();
-    let params = twilio_params("SM1", "+14155550100", &n, "code 111111");
+    let params = twilio_params(&sid("SM1"), "+14155550100", &n, "code 111111");
     // Wrong token.
     let r = post_signed(&url, &url, "not-the-token", &params).await;
     assert_eq!(r.status(), 403);
@@ -77,7 +80,7 @@ async fn reordered_and_repeated_keys_and_default_port_variants_validate() {
     ]);
     let n = s.assign("ap_1").await;
     let url = s.webhook_url();
-    let mut params = twilio_params("SM1", "+14155550100", &n, "hello");
+    let mut params = twilio_params(&sid("SM1"), "+14155550100", &n, "hello");
     params.reverse();
     params.push(("MediaUrl".into(), "b".into()));
     params.push(("MediaUrl".into(), "a".into()));
@@ -93,7 +96,7 @@ async fn reordered_and_repeated_keys_and_default_port_variants_validate() {
         200,
         "signed over the public URL, not the local one"
     );
-    let params = twilio_params("SM2", "+14155550100", &n, "hello");
+    let params = twilio_params(&sid("SM2"), "+14155550100", &n, "hello");
     let r = post_signed(
         &url,
         &format!("{public}:443/webhook/sms-received"),
@@ -111,7 +114,7 @@ async fn retried_message_sid_is_a_200_no_op() {
     let s = Server::start(&[]);
     let n = s.assign("ap_1").await;
     for _ in 0..3 {
-        assert_eq!(s.sms("SM1", &n, "code 123456").await.status(), 200);
+        assert_eq!(s.sms(&sid("SM1"), &n, "code 123456").await.status(), 200);
     }
     let (_, v) = s.get(&format!("/v1/numbers/{}/messages", enc(&n))).await;
     assert_eq!(v["messages"].as_array().unwrap().len(), 1);
@@ -121,7 +124,7 @@ async fn retried_message_sid_is_a_200_no_op() {
 async fn bad_input_gets_a_4xx_with_a_reason() {
     let s = Server::start(&[("AGENTPASS_WEBHOOK_MAX_BODY_BYTES", "2048")]);
     let url = s.webhook_url();
-    let p = |to: &str, body: &str| twilio_params("SM1", "22000", to, body);
+    let p = |to: &str, body: &str| twilio_params(&sid("SM1"), "22000", to, body);
     let (status, v) =
         status_json(post_signed(&url, &url, &s.token, &p("5550000001", "x")).await).await;
     assert_eq!(status, 400);
@@ -159,7 +162,9 @@ async fn bad_input_gets_a_4xx_with_a_reason() {
 async fn sms_to_an_unassigned_number_is_kept() {
     let s = Server::start(&[]);
     assert_eq!(
-        s.sms("SM1", "+15557654321", "to nobody").await.status(),
+        s.sms(&sid("SM1"), "+15557654321", "to nobody")
+            .await
+            .status(),
         200
     );
     let (_, v) = s.get("/webhook/sms-notifications/%2B15557654321").await;
@@ -189,4 +194,49 @@ async fn sms_send_cli_posts_a_twilio_signed_webhook() {
     assert_eq!(status, 200, "{v}");
     assert_eq!(v["message"]["from"], "VERIFY");
     assert_eq!(v["message"]["id"], sid.trim());
+}
+
+#[tokio::test]
+async fn a_signed_request_spliced_into_another_message_sid_is_refused() {
+    let s = Server::start(&[]);
+    let n = s.assign("ap_1").await;
+    let url = s.webhook_url();
+    let id = sid("SMsplice");
+    let params = twilio_params(&id, "+14155550100", &n, "code 111111");
+    assert_eq!(
+        post_signed(&url, &url, &s.token, &params).await.status(),
+        200
+    );
+    // Drop NumMedia and glue it onto the id: Twilio's signed string is the same.
+    let sig = agentpass_sms::twilio::signature::compute(&s.token, &url, &params);
+    let spliced: Vec<(String, String)> = params
+        .iter()
+        .filter(|(k, _)| k != "NumMedia")
+        .map(|(k, v)| match k.as_str() {
+            "MessageSid" => (k.clone(), format!("{v}NumMedia0")),
+            _ => (k.clone(), v.clone()),
+        })
+        .collect();
+    let r = client()
+        .post(&url)
+        .header("X-Twilio-Signature", sig)
+        .form(&spliced)
+        .send()
+        .await
+        .unwrap();
+    let (status, v) = status_json(r).await;
+    assert_eq!(status, 400, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("MessageSid"),
+        "{v}"
+    );
+    let (_, v) = s.get(&format!("/v1/numbers/{}/messages", enc(&n))).await;
+    assert_eq!(
+        v["messages"].as_array().unwrap().len(),
+        1,
+        "one message stored: {v}"
+    );
 }

@@ -20,8 +20,15 @@ pub fn sms_webhook_url(public_base_url: &str) -> String {
     format!("{base}/{WEBHOOK_PREFIX}/{PATH}")
 }
 
-/// Longest accepted `MessageSid`.
-const MAX_SID_LEN: usize = 64;
+/// Whether `sid` has the shape of a Twilio message SID: `SM` (SMS) or `MM` (MMS) and 32
+/// hex digits. Anything looser lets a signed request be spliced into another stored
+/// message (drop `NumMedia`, send `MessageSid=SM…NumMedia0`: the signed string is the
+/// same).
+pub fn is_message_sid(sid: &str) -> bool {
+    sid.len() == 34
+        && (sid.starts_with("SM") || sid.starts_with("MM"))
+        && sid.as_bytes()[2..].iter().all(u8::is_ascii_hexdigit)
+}
 
 /// Twilio's webhook, verified with `signing_key` (the auth token).
 pub struct TwilioWebhook {
@@ -103,9 +110,10 @@ fn parse_sms(params: Vec<(String, String)>) -> Result<InboundSms, String> {
     let sid = sid
         .filter(|s| !s.is_empty())
         .ok_or_else(|| missing("MessageSid"))?;
-    let sid_char = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
-    if sid.len() > MAX_SID_LEN || !sid.bytes().all(sid_char) {
-        return Err("MessageSid must be 1-64 ASCII letters, digits, '_' or '-'".into());
+    if !is_message_sid(&sid) {
+        return Err(
+            "MessageSid must be SM or MM followed by 32 hex digits, as Twilio sends it".into(),
+        );
     }
     let to = to.ok_or_else(|| missing("To"))?;
     if !crate::phone::is_e164(&to) {
@@ -129,6 +137,8 @@ fn parse_sms(params: Vec<(String, String)>) -> Result<InboundSms, String> {
 mod tests {
     use super::*;
 
+    const SID: &str = "SM0123456789abcdef0123456789abcdef";
+
     fn p(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs
             .iter()
@@ -140,7 +150,7 @@ mod tests {
     fn short_codes_and_alphanumeric_senders_are_accepted_to_must_be_e164() {
         for from in ["22000", "VERIFY", "+14155550100"] {
             let sms = parse_sms(p(&[
-                ("MessageSid", "SM1"),
+                ("MessageSid", SID),
                 ("From", from),
                 ("To", "+15550000001"),
                 ("Body", "x"),
@@ -148,25 +158,51 @@ mod tests {
             assert_eq!(sms.unwrap().from, from);
         }
         let bad = parse_sms(p(&[
-            ("MessageSid", "SM1"),
+            ("MessageSid", SID),
             ("From", "1"),
             ("To", "5550000001"),
             ("Body", "x"),
         ]));
         assert!(bad.unwrap_err().contains("E.164"));
         let missing = parse_sms(p(&[
-            ("MessageSid", "SM1"),
+            ("MessageSid", SID),
             ("From", "1"),
             ("To", "+15550000001"),
         ]));
         assert_eq!(missing.unwrap_err(), "missing required parameter Body");
         let extra = parse_sms(p(&[
-            ("MessageSid", "SM1"),
+            ("MessageSid", SID),
             ("From", "1"),
             ("To", "+15550000001"),
             ("Body", ""),
             ("NumMedia", "0"),
         ]));
         assert_eq!(extra.unwrap().extra, p(&[("NumMedia", "0")]));
+    }
+
+    #[test]
+    fn only_twilios_sid_shape_is_accepted() {
+        assert!(is_message_sid(SID));
+        assert!(is_message_sid("MM0123456789ABCDEF0123456789abcdef"));
+        for bad in [
+            "SM1",
+            "SM0123456789abcdef0123456789abcdefNumMedia0",
+            "SM0123456789abcdef0123456789abcdeg",
+            "XX0123456789abcdef0123456789abcdef",
+            "SM0123456789abcdef0123456789abcde",
+            "",
+        ] {
+            assert!(!is_message_sid(bad), "{bad}");
+            let params = p(&[
+                ("MessageSid", bad),
+                ("From", "1"),
+                ("To", "+15550000001"),
+                ("Body", "x"),
+            ]);
+            assert!(
+                parse_sms(params).unwrap_err().contains("MessageSid"),
+                "{bad}"
+            );
+        }
     }
 }

@@ -288,3 +288,25 @@ pub async fn post_signed(
         .await
         .unwrap()
 }
+
+/// A message id of Twilio's shape (`SM` + 32 hex digits) for a readable tag: the same
+/// tag always gives the same id; an id that already has the shape is kept.
+pub fn sid(tag: &str) -> String {
+    let shaped = tag.len() == 34
+        && (tag.starts_with("SM") || tag.starts_with("MM"))
+        && tag[2..].bytes().all(|b| b.is_ascii_hexdigit());
+    if shaped {
+        return tag.to_owned();
+    }
+    // FNV-1a, twice with different seeds: 128 bits.
+    let hash = |seed: u64| {
+        tag.bytes().fold(seed, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        })
+    };
+    format!(
+        "SM{:016x}{:016x}",
+        hash(0xcbf2_9ce4_8422_2325),
+        hash(0x6c62_272e_07bb_0142)
+    )
+}
