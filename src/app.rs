@@ -173,14 +173,25 @@ async fn start_with_store(
         default_wait: config.delivery.default_wait_timeout,
         max_wait: config.delivery.max_wait_timeout,
         claim_lease: config.delivery.claim_lease,
+        body_timeout: config.server.body_read_timeout,
     });
     let (stop, stopped) = oneshot::channel::<()>();
-    let server = warp::serve(routes(state))
-        .incoming(listener)
-        .graceful(async move {
-            let _ = stopped.await;
-        });
-    let server = tokio::spawn(server.run());
+    let open_files = crate::fdlimit::raise();
+    let limits = crate::http::server::Limits {
+        max_connections: crate::fdlimit::connection_cap(config.server.max_connections, open_files),
+        header_read_timeout: config.server.header_read_timeout,
+    };
+    if (limits.max_connections as u64) < u64::from(config.server.max_connections) {
+        tracing::warn!(
+            "server.max_connections lowered to {} to fit the open-files limit ({})",
+            limits.max_connections,
+            open_files.unwrap_or_default()
+        );
+    }
+    let server = crate::http::server::serve(listener, routes(state), limits, async move {
+        let _ = stopped.await;
+    });
+    let server = tokio::spawn(server);
     let background = providers
         .background
         .into_iter()

@@ -10,10 +10,12 @@ pub fn install_crypto_provider() {
     }
 }
 
-/// A reqwest client builder with the crypto provider installed.
+/// A reqwest client builder with the crypto provider installed. Idle pooled connections
+/// are dropped after 5 s, before a server (ours closes idle connections after
+/// `server.header_read_timeout`, 10 s by default) closes them under a new request.
 pub fn builder() -> reqwest::ClientBuilder {
     install_crypto_provider();
-    reqwest::Client::builder()
+    reqwest::Client::builder().pool_idle_timeout(std::time::Duration::from_secs(5))
 }
 
 /// A default reqwest client.

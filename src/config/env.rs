@@ -91,6 +91,9 @@ pub const ENV_KEYS: &[EnvKey] = {
         key("limits.failed_signatures_per_minute", "AGENTPASS_LIMITS_FAILED_SIGNATURES_PER_MINUTE", Integer),
         key("limits.failed_auth_per_minute", "AGENTPASS_LIMITS_FAILED_AUTH_PER_MINUTE", Integer),
         key("limits.requests_per_key_per_second", "AGENTPASS_LIMITS_REQUESTS_PER_KEY_PER_SECOND", Integer),
+        key("server.max_connections", "AGENTPASS_SERVER_MAX_CONNECTIONS", Integer),
+        key("server.header_read_timeout", "AGENTPASS_SERVER_HEADER_READ_TIMEOUT", Text),
+        key("server.body_read_timeout", "AGENTPASS_SERVER_BODY_READ_TIMEOUT", Text),
     ]
 };
 

@@ -38,7 +38,8 @@ pub use env::{EnvKey, CONFIG_FILE_VAR, ENV_KEYS};
 pub use error::{ConfigError, Origin};
 pub use load::{from_process_env, load, Overrides, DEFAULT_CONFIG_FILE};
 pub use sections::{
-    ApiKey, DeliveryConfig, LimitsConfig, PoolConfig, StoreConfig, TwilioConfig, WebhookConfig,
+    ApiKey, DeliveryConfig, LimitsConfig, PoolConfig, ServerConfig, StoreConfig, TwilioConfig,
+    WebhookConfig,
 };
 pub use types::Secret;
 
@@ -83,6 +84,8 @@ pub struct Config {
     pub store: StoreConfig,
     /// Rate limits for failing and busy clients.
     pub limits: LimitsConfig,
+    /// Connection limits and read timeouts of the HTTP server.
+    pub server: ServerConfig,
 }
 
 impl Default for Config {
@@ -101,6 +104,7 @@ impl Default for Config {
             delivery: DeliveryConfig::default(),
             store: StoreConfig::default(),
             limits: LimitsConfig::default(),
+            server: ServerConfig::default(),
         }
     }
 }

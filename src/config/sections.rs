@@ -1,5 +1,5 @@
 //! The `[[api_keys]]` entries and the `[twilio]`, `[webhook]`, `[pool]`,
-//! `[delivery]`, `[store]` and `[limits]` sections of the configuration.
+//! `[delivery]`, `[store]`, `[limits]` and `[server]` sections of the configuration.
 
 use std::time::Duration;
 
@@ -197,6 +197,34 @@ impl Default for LimitsConfig {
             failed_signatures_per_minute: 60,
             failed_auth_per_minute: 30,
             requests_per_key_per_second: 5000,
+        }
+    }
+}
+
+/// `[server]`: how many connections the HTTP server keeps and how long it waits for a
+/// client, so that idle or dribbling clients cannot take it offline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Most open connections; past it a new connection gets 503 and is closed. Kept
+    /// below the open-files limit (raised to its hard limit at start) with room for
+    /// the store and new work.
+    pub max_connections: u32,
+    /// How long a connection may take to send a request's headers, and how long a
+    /// kept-alive connection may sit idle before its next request.
+    #[serde(with = "human_duration")]
+    pub header_read_timeout: Duration,
+    /// How long a request may take to send its body.
+    #[serde(with = "human_duration")]
+    pub body_read_timeout: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            max_connections: 4096,
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(10),
         }
     }
 }

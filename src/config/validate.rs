@@ -149,6 +149,7 @@ pub(crate) fn check(config: &Config, origins: &Origins) -> Result<(), ConfigErro
             "limits.requests_per_key_per_second",
             config.limits.requests_per_key_per_second,
         ),
+        ("server.max_connections", config.server.max_connections),
     ] {
         if value == 0 {
             return Err(invalid(key, "must be greater than zero".into()));

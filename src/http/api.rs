@@ -49,7 +49,7 @@ pub fn routes(
     let otp = warp::post()
         .and(warp::path!("v1" / "otp"))
         .and(auth)
-        .and(json_body())
+        .and(json_body(&state))
         .map(|_: Scope, b: OtpBody| {
             warp::reply::json(&serde_json::json!({ "code": crate::otp::extract_code(&b.body) }))
                 .into_response()

@@ -4,7 +4,7 @@
 //! nothing either). 401: missing or unknown key; 403: a known key outside its scope.
 
 use std::collections::HashSet;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use sha1::{Digest, Sha1};
@@ -13,6 +13,7 @@ use warp::http::StatusCode;
 use warp::{Filter, Rejection};
 
 use super::error::ApiError;
+use super::server::PeerAddr;
 use super::AppState;
 
 /// What a key may touch.
@@ -112,10 +113,10 @@ pub fn scope(state: &Arc<AppState>) -> impl Filter<Extract = (Scope,), Error = R
         .or(warp::any().map(|| None))
         .unify();
     let state = state.clone();
-    warp::addr::remote().and(header).and_then(
-        move |peer: Option<SocketAddr>, h: Option<warp::http::HeaderValue>| {
+    warp::ext::optional::<PeerAddr>().and(header).and_then(
+        move |peer: Option<PeerAddr>, h: Option<warp::http::HeaderValue>| {
             let state = state.clone();
-            async move { authorize(&state, peer.map(|p| p.ip()), h.as_ref()).map_err(Rejection::from) }
+            async move { authorize(&state, peer.map(|p| p.0.ip()), h.as_ref()).map_err(Rejection::from) }
         },
     )
 }

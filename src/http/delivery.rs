@@ -27,7 +27,7 @@ pub fn routes(
     let wait = warp::post()
         .and(warp::path!("v1" / "numbers" / String / "wait"))
         .and(auth.clone())
-        .and(json_body())
+        .and(json_body(&state))
         .and(with_state(&state))
         .and_then(wait);
     let ack = warp::post()
@@ -35,7 +35,7 @@ pub fn routes(
             "v1" / "numbers" / String / "messages" / String / "ack"
         ))
         .and(auth.clone())
-        .and(json_body())
+        .and(json_body(&state))
         .and(with_state(&state))
         .and_then(ack);
     let poll = warp::get()

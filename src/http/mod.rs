@@ -11,6 +11,7 @@ pub mod error;
 pub mod limits;
 pub mod models;
 mod paths;
+pub mod server;
 pub mod webhook;
 
 use std::convert::Infallible;
@@ -44,6 +45,8 @@ pub struct AppState {
     pub max_wait: Duration,
     /// Lease of claimed messages when the caller names none.
     pub claim_lease: Duration,
+    /// How long a request may take to send its body.
+    pub body_timeout: Duration,
 }
 
 /// All routes, with rejections mapped to JSON errors. A path no route has is a 404
@@ -103,24 +106,48 @@ pub fn with_state(
 const MAX_JSON_BODY: usize = 16 * 1024;
 
 /// A JSON request body of at most 16 KiB, whatever its Content-Type; absent or empty
-/// means `{}`. A body without a `Content-Length` (chunked) is read up to the cap.
+/// means `{}`. A body without a `Content-Length` (chunked) is read up to the cap, all of
+/// it within the state's body timeout.
 pub fn json_body<T: serde::de::DeserializeOwned + Send>(
+    state: &Arc<AppState>,
 ) -> impl Filter<Extract = (T,), Error = warp::Rejection> + Clone {
+    let timeout = state.body_timeout;
+    capped_body(MAX_JSON_BODY as u64, timeout).and_then(|bytes: Vec<u8>| async move {
+        let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+            b"{}"
+        } else {
+            &bytes
+        };
+        serde_json::from_slice(bytes).map_err(|e| {
+            warp::reject::custom(ApiError::bad_request(format!("invalid JSON body: {e}")))
+        })
+    })
+}
+
+/// The raw request body, at most `max` bytes (413 past it, whether or not a
+/// `Content-Length` says so up front) and read within `timeout` (408 after it).
+pub fn capped_body(
+    max: u64,
+    timeout: Duration,
+) -> impl Filter<Extract = (Vec<u8>,), Error = warp::Rejection> + Clone {
     warp::header::optional::<u64>("content-length")
         .and(warp::body::stream())
-        .and_then(|length: Option<u64>, body| async move {
-            if length.is_some_and(|l| l > MAX_JSON_BODY as u64) {
+        .and_then(move |length: Option<u64>, body| async move {
+            if length.is_some_and(|l| l > max) {
                 return Err(warp::reject::custom(error::too_large()));
             }
-            let bytes = read_capped(body, MAX_JSON_BODY).await?;
-            let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
-                b"{}"
-            } else {
-                &bytes
-            };
-            serde_json::from_slice(bytes).map_err(|e| {
-                warp::reject::custom(ApiError::bad_request(format!("invalid JSON body: {e}")))
-            })
+            let cap = usize::try_from(max).unwrap_or(usize::MAX);
+            match tokio::time::timeout(timeout, read_capped(body, cap)).await {
+                Ok(read) => read,
+                Err(_) => Err(warp::reject::custom(ApiError::new(
+                    warp::http::StatusCode::REQUEST_TIMEOUT,
+                    "body_timeout",
+                    format!(
+                        "the request body did not arrive within {} s",
+                        timeout.as_secs_f32()
+                    ),
+                ))),
+            }
         })
 }
 

@@ -4,17 +4,17 @@
 //! public URL, never the Host header); then one durable write through the store; only
 //! then the provider's 200 reply. Nothing is stored for a refused request.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use agentpass_actors::{
     Headers, InboundProvider, InboundRequest, Ingested, Rejected, WEBHOOK_PREFIX,
 };
-use bytes::Bytes;
 use warp::http::{HeaderMap, StatusCode};
 use warp::{Filter, Rejection, Reply};
 
 use super::error::ApiError;
+use super::server::PeerAddr;
 use super::AppState;
 
 /// The webhook route of `provider`.
@@ -29,13 +29,12 @@ pub fn route(
         .and(warp::path(WEBHOOK_PREFIX))
         .and(warp::path(path))
         .and(warp::path::end())
-        .and(warp::addr::remote())
+        .and(warp::ext::optional::<PeerAddr>())
         .and(warp::query::raw().or(warp::any().map(String::new)).unify())
         .and(warp::header::headers_cloned())
-        .and(warp::body::content_length_limit(max))
-        .and(warp::body::bytes())
+        .and(super::capped_body(max, state.body_timeout))
         .and_then(
-            move |peer: Option<SocketAddr>, query: String, headers: HeaderMap, body: Bytes| {
+            move |peer: Option<PeerAddr>, query: String, headers: HeaderMap, body: Vec<u8>| {
                 let (state, provider, url) = (state.clone(), provider.clone(), url.clone());
                 async move {
                     let url: std::borrow::Cow<str> = if query.is_empty() {
@@ -43,7 +42,7 @@ pub fn route(
                     } else {
                         format!("{url}?{query}").into()
                     };
-                    let source = peer.map(|p| p.ip());
+                    let source = peer.map(|p| p.0.ip());
                     handle(&state, &*provider, source, &url, &headers, &body).await
                 }
             },

@@ -142,6 +142,11 @@ cache_capacity = 1048576
 failed_signatures_per_minute = 5
 failed_auth_per_minute = 4
 requests_per_key_per_second = 3
+
+[server]
+max_connections = 100
+header_read_timeout = "2s"
+body_read_timeout = "3s"
 "#;
 
 /// The same settings as environment variables (no `api_keys`: file only).
@@ -182,6 +187,9 @@ const FULL_ENV: &[(&str, &str)] = &[
     ("AGENTPASS_LIMITS_FAILED_SIGNATURES_PER_MINUTE", "5"),
     ("AGENTPASS_LIMITS_FAILED_AUTH_PER_MINUTE", "4"),
     ("AGENTPASS_LIMITS_REQUESTS_PER_KEY_PER_SECOND", "3"),
+    ("AGENTPASS_SERVER_MAX_CONNECTIONS", "100"),
+    ("AGENTPASS_SERVER_HEADER_READ_TIMEOUT", "2s"),
+    ("AGENTPASS_SERVER_BODY_READ_TIMEOUT", "3s"),
 ];
 
 /// What [`FULL_TOML`] loads as (normalized: trailing slashes trimmed).
@@ -234,6 +242,11 @@ fn full_config() -> Config {
             failed_signatures_per_minute: 5,
             failed_auth_per_minute: 4,
             requests_per_key_per_second: 3,
+        },
+        server: ServerConfig {
+            max_connections: 100,
+            header_read_timeout: secs(2),
+            body_read_timeout: secs(3),
         },
     }
 }
