@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::timefmt::rfc3339;
 
-/// A received SMS as clients see it. The first five fields are the original API's.
+/// A received SMS.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
 pub struct SmsView {
     /// Message id (Twilio `MessageSid`).
@@ -26,11 +26,20 @@ pub struct SmsView {
     /// The passport the number belonged to when it arrived.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub passport_id: Option<String>,
+    /// The one-time code the message carries, or null when it carries none.
+    #[serde(default)]
+    pub code: Option<String>,
+    /// For an origin-bound code (`@example.com #123456`), the site it is bound to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
 }
 
 impl From<&SmsRecord> for SmsView {
     fn from(r: &SmsRecord) -> Self {
+        let otp = crate::otp::extract(&r.body);
         SmsView {
+            origin: otp.as_ref().and_then(|o| o.domain.clone()),
+            code: otp.map(|o| o.code),
             id: r.sms_id.clone(),
             to: r.phone_number.clone(),
             from: r.sender.clone(),

@@ -574,3 +574,142 @@ async fn remote_wait_for_otp_skips_a_message_without_a_code_and_leaves_it_for_wa
     );
     m.client.cancel().await.unwrap();
 }
+
+/// Every place in `schema` that strict function-calling modes refuse.
+fn strict_violations(path: &str, schema: &Value, out: &mut Vec<String>) {
+    match schema {
+        Value::Object(map) => {
+            for (k, v) in map {
+                let here = format!("{path}.{k}");
+                if ["anyOf", "oneOf", "allOf", "$ref", "$defs", "definitions"].contains(&k.as_str())
+                {
+                    out.push(here.clone());
+                }
+                if k == "type" && v.is_array() {
+                    out.push(format!("{here} is a type array"));
+                }
+                strict_violations(&here, v, out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                strict_violations(&format!("{path}[{i}]"), v, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn input_schemas_suit_strict_clients_and_arguments_are_checked_at_once() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let m = Mcp::start(dir.path(), &[]).await;
+    for t in m.client.list_all_tools().await.unwrap() {
+        let input = Value::Object((*t.input_schema).clone());
+        let mut bad = Vec::new();
+        strict_violations(&t.name, &input, &mut bad);
+        assert!(bad.is_empty(), "{}: {bad:?} in {input}", t.name);
+        let output = Value::Object((**t.output_schema.as_ref().unwrap()).clone());
+        let text = format!(
+            "{input} {output} {}",
+            t.description.as_deref().unwrap_or_default()
+        );
+        for history in ["seed", "original"] {
+            assert!(
+                !text.contains(history),
+                "{}: speaks of history: {text}",
+                t.name
+            );
+        }
+        if let Some(timeout) = input["properties"].get("timeout") {
+            assert_eq!(
+                (timeout["minimum"].as_u64(), timeout["maximum"].as_u64()),
+                (Some(1), Some(600_000)),
+                "{}",
+                t.name
+            );
+        }
+        if let Some(limit) = input["properties"].get("limit") {
+            assert_eq!(
+                (limit["minimum"].as_u64(), limit["maximum"].as_u64()),
+                (Some(1), Some(100))
+            );
+        }
+    }
+    let n = m.number_of("ap_strict").await;
+    // Numbers as strings, as MCP Inspector's CLI sends them.
+    let r = m
+        .call("wait_for_sms", json!({"phone_number": n, "timeout": "200"}))
+        .await;
+    assert_eq!(
+        err_text(&r),
+        format!("Wait for SMS failed: Timed out waiting for SMS to {n}")
+    );
+    let r = m
+        .call("wait_for_otp", json!({"phone_number": n, "timeout": "200"}))
+        .await;
+    assert!(
+        err_text(&r).starts_with("Wait for OTP failed: Timed out"),
+        "{r:?}"
+    );
+    let page = m
+        .ok("list_sms", json!({"phone_number": n, "limit": "5"}))
+        .await;
+    assert_eq!(page["messages"], json!([]));
+    // Errors name the argument; unknown arguments and non-E.164 numbers are refused at once.
+    let r = m
+        .call(
+            "wait_for_sms",
+            json!({"phone_number": n, "timeout": "soon"}),
+        )
+        .await;
+    assert!(format!("{r:?}").contains("timeout"), "{r:?}");
+    let r = m
+        .call("wait_for_sms", json!({"phone_number": n, "timout": 5}))
+        .await;
+    assert!(format!("{r:?}").contains("timout"), "{r:?}");
+    let r = m
+        .call(
+            "wait_for_sms",
+            json!({"phone_number": "5550001", "timeout": 60000}),
+        )
+        .await;
+    assert!(
+        err_text(&r).contains("phone_number \"5550001\" is not an E.164"),
+        "{r:?}"
+    );
+    let r = m
+        .call("list_sms", json!({"phone_number": n, "limit": 0}))
+        .await;
+    assert!(
+        err_text(&r).contains("limit must be between 1 and 100"),
+        "{r:?}"
+    );
+    // The code, and for origin-bound codes the origin, on every message.
+    let code = m
+        .ok(
+            "extract_otp_from_sms",
+            json!({"sms_body": "Your code is 482913\n\n@acme.example #482913"}),
+        )
+        .await;
+    assert_eq!(code, json!({"code": "482913", "origin": "acme.example"}));
+    inject(
+        dir.path(),
+        &m.base(),
+        &sid("SMcode"),
+        &n,
+        "Your code is 482913\n\n@acme.example #482913",
+    )
+    .await;
+    let got = m
+        .ok("wait_for_sms", json!({"phone_number": n, "timeout": 5000}))
+        .await;
+    assert_eq!(
+        (got["code"].as_str(), got["origin"].as_str()),
+        (Some("482913"), Some("acme.example")),
+        "{got}"
+    );
+    let page = m.ok("list_sms", json!({"phone_number": n})).await;
+    assert_eq!(page["messages"][0]["code"], "482913", "{page}");
+    m.client.cancel().await.unwrap();
+}

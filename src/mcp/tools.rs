@@ -25,51 +25,65 @@ const PROGRESS_EVERY: Duration = Duration::from_secs(1);
 
 /// Arguments naming a passport.
 #[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(transform = strict_schema)]
 pub struct PassportArgs {
     /// The agent's AgentPass passport id, e.g. `ap_abc123`.
     pub passport_id: String,
 }
 
-/// `since`: epoch milliseconds or RFC 3339.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(untagged)]
-pub enum Since {
-    /// Unix epoch milliseconds.
-    EpochMs(u64),
-    /// RFC 3339 timestamp, e.g. `2026-01-31T12:00:00Z`.
-    Rfc3339(String),
-}
-
 /// Arguments of `wait_for_sms`.
 #[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(transform = strict_schema)]
 pub struct WaitForSmsArgs {
     /// The number to wait on, as returned by get_phone_number (E.164, e.g. +15550000001).
     pub phone_number: String,
-    /// How long to wait in milliseconds (default 30000, at most 600000).
+    /// How long to wait, in milliseconds: 1 to 600000 (10 minutes); default 30000.
+    #[serde(default, deserialize_with = "lenient::timeout")]
+    #[schemars(with = "u64", range(min = 1, max = 600_000))]
     pub timeout: Option<u64>,
     /// Only a message from exactly this sender (phone number, short code or name).
+    #[serde(default)]
+    #[schemars(with = "String")]
     pub from: Option<String>,
     /// Only a message whose body contains this text (case-insensitive).
+    #[serde(default)]
+    #[schemars(with = "String")]
     pub contains: Option<String>,
-    /// Only a message received at or after this time: RFC 3339 or epoch milliseconds.
-    pub since: Option<Since>,
+    /// Only a message received at or after this time: an RFC 3339 timestamp
+    /// (2026-01-31T12:00:00Z) or epoch milliseconds.
+    #[serde(default, deserialize_with = "lenient::since")]
+    #[schemars(with = "String")]
+    pub since: Option<String>,
 }
 
 /// Arguments of `wait_for_otp`.
 #[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(transform = strict_schema)]
 pub struct WaitForOtpArgs {
     /// The number to wait on, as returned by get_phone_number (E.164).
     pub phone_number: String,
-    /// How long to wait in milliseconds (default 30000, at most 600000).
+    /// How long to wait, in milliseconds: 1 to 600000 (10 minutes); default 30000.
+    #[serde(default, deserialize_with = "lenient::timeout")]
+    #[schemars(with = "u64", range(min = 1, max = 600_000))]
     pub timeout: Option<u64>,
     /// Only a message from exactly this sender.
+    #[serde(default)]
+    #[schemars(with = "String")]
     pub from: Option<String>,
-    /// Only a message received at or after this time: RFC 3339 or epoch milliseconds.
-    pub since: Option<Since>,
+    /// Only a message received at or after this time: an RFC 3339 timestamp or epoch
+    /// milliseconds.
+    #[serde(default, deserialize_with = "lenient::since")]
+    #[schemars(with = "String")]
+    pub since: Option<String>,
 }
 
 /// Arguments of `extract_otp_from_sms`.
 #[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(transform = strict_schema)]
 pub struct ExtractArgs {
     /// The full text of the SMS.
     pub sms_body: String,
@@ -77,13 +91,91 @@ pub struct ExtractArgs {
 
 /// Arguments of `list_sms`.
 #[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(transform = strict_schema)]
 pub struct ListArgs {
     /// The number whose messages to list (E.164).
     pub phone_number: String,
-    /// Page size, 1 to 100 (default 20).
-    pub limit: Option<usize>,
+    /// Messages per page: 1 to 100; default 20.
+    #[serde(default, deserialize_with = "lenient::limit")]
+    #[schemars(with = "u64", range(min = 1, max = 100))]
+    pub limit: Option<u64>,
     /// `next_cursor` from the previous page.
+    #[serde(default)]
+    #[schemars(with = "String")]
     pub cursor: Option<String>,
+}
+
+/// Input schemas every client and model accepts: strict function-calling modes refuse
+/// `anyOf`, `$ref`/`$defs` and type arrays, so an optional field is a plain type that
+/// is simply not `required`.
+fn strict_schema(schema: &mut schemars::Schema) {
+    let Some(props) = schema
+        .get_mut("properties")
+        .and_then(serde_json::Value::as_object_mut)
+    else {
+        return;
+    };
+    for prop in props.values_mut() {
+        if let Some(types) = prop.get("type").and_then(|t| t.as_array()).cloned() {
+            let one = types.into_iter().find(|t| t != "null");
+            if let (Some(one), Some(obj)) = (one, prop.as_object_mut()) {
+                obj.insert("type".into(), one);
+            }
+        }
+        if let Some(obj) = prop.as_object_mut() {
+            // `format: uint64` is schemars' own; strict validators reject unknown formats.
+            obj.remove("format");
+        }
+    }
+}
+
+/// Arguments as clients send them: numbers may come as numeric strings (MCP Inspector's
+/// CLI sends every argument as a string), and each error names its argument.
+mod lenient {
+    use serde::de::Error;
+    use serde::{Deserialize, Deserializer};
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum NumberOrText {
+        Number(u64),
+        Text(String),
+    }
+
+    fn whole<'de, D: Deserializer<'de>>(d: D, what: &str) -> Result<Option<u64>, D::Error> {
+        match Option::<NumberOrText>::deserialize(d) {
+            Ok(None) => Ok(None),
+            Ok(Some(NumberOrText::Number(n))) => Ok(Some(n)),
+            Ok(Some(NumberOrText::Text(t))) => {
+                t.trim().parse().map(Some).map_err(|_| {
+                    D::Error::custom(format!("{what} must be a whole number, not {t:?}"))
+                })
+            }
+            Err(_) => Err(D::Error::custom(format!("{what} must be a whole number"))),
+        }
+    }
+
+    pub fn timeout<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+        whole(d, "timeout (milliseconds)")
+    }
+
+    pub fn limit<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+        whole(d, "limit")
+    }
+
+    /// `since` as text: an RFC 3339 timestamp, or epoch milliseconds as a number or
+    /// digits (parsed later by the one `since` parser).
+    pub fn since<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        match Option::<NumberOrText>::deserialize(d) {
+            Ok(None) => Ok(None),
+            Ok(Some(NumberOrText::Number(n))) => Ok(Some(n.to_string())),
+            Ok(Some(NumberOrText::Text(t))) => Ok(Some(t)),
+            Err(_) => Err(D::Error::custom(
+                "since must be an RFC 3339 timestamp or epoch milliseconds",
+            )),
+        }
+    }
 }
 
 /// A passport's number.
@@ -107,6 +199,9 @@ pub struct ReleasedOut {
 pub struct CodeOut {
     /// The one-time code, or null when the message carries none.
     pub code: Option<String>,
+    /// For an origin-bound code (`@example.com #123456`), the site it is bound to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
 }
 
 /// A code and the message it came from.
@@ -204,6 +299,7 @@ impl SmsTools {
         ctx: RequestContext<RoleServer>,
     ) -> Result<Json<SmsView>, String> {
         let spec = spec(a.timeout, a.from, a.contains, a.since, false)?;
+        e164(&a.phone_number).map_err(|e| format!("Wait for SMS failed: {e}"))?;
         self.wait(&a.phone_number, spec, ctx).await.map(Json)
     }
 
@@ -223,10 +319,20 @@ impl SmsTools {
         Parameters(a): Parameters<WaitForOtpArgs>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<Json<OtpOut>, String> {
-        let spec = spec(a.timeout, a.from, None, a.since, true)?;
-        let sms = self.wait(&a.phone_number, spec, ctx).await?;
-        let code = crate::otp::extract_code(&sms.body)
-            .ok_or("Wait for SMS failed: the message carries no code")?;
+        let as_otp = |e: String| match e.strip_prefix("Wait for SMS failed") {
+            Some(rest) => format!("Wait for OTP failed{rest}"),
+            None => e,
+        };
+        let spec = spec(a.timeout, a.from, None, a.since, true).map_err(as_otp)?;
+        e164(&a.phone_number).map_err(|e| format!("Wait for OTP failed: {e}"))?;
+        let sms = self
+            .wait(&a.phone_number, spec, ctx)
+            .await
+            .map_err(as_otp)?;
+        let code = sms
+            .code
+            .clone()
+            .ok_or("Wait for OTP failed: the message carries no code")?;
         Ok(Json(OtpOut { code, sms }))
     }
 
@@ -242,8 +348,10 @@ impl SmsTools {
         )
     )]
     fn extract_otp_from_sms(&self, Parameters(a): Parameters<ExtractArgs>) -> Json<CodeOut> {
+        let otp = crate::otp::extract(&a.sms_body);
         Json(CodeOut {
-            code: crate::otp::extract_code(&a.sms_body),
+            origin: otp.as_ref().and_then(|o| o.domain.clone()),
+            code: otp.map(|o| o.code),
         })
     }
 
@@ -266,6 +374,8 @@ impl SmsTools {
         if !(1..=100).contains(&limit) {
             return Err("List SMS failed: limit must be between 1 and 100".into());
         }
+        e164(&a.phone_number).map_err(|e| format!("List SMS failed: {e}"))?;
+        let limit = limit as usize;
         let page = self
             .backend
             .list(&a.phone_number, limit, a.cursor)
@@ -307,12 +417,23 @@ impl SmsTools {
     }
 }
 
+/// A `phone_number` argument must be E.164: refused at once, not after a timeout.
+fn e164(number: &str) -> Result<(), String> {
+    if crate::phone::is_e164(number) {
+        Ok(())
+    } else {
+        Err(format!(
+            "phone_number {number:?} is not an E.164 number like +15550000001"
+        ))
+    }
+}
+
 /// Validates wait arguments.
 fn spec(
     timeout: Option<u64>,
     from: Option<String>,
     contains: Option<String>,
-    since: Option<Since>,
+    since: Option<String>,
     with_code: bool,
 ) -> Result<WaitSpec, String> {
     let timeout = timeout.unwrap_or(DEFAULT_TIMEOUT_MS);
@@ -321,13 +442,10 @@ fn spec(
             "Wait for SMS failed: timeout must be between 1 and {MAX_TIMEOUT_MS} ms"
         ));
     }
-    let since = match since {
-        None => None,
-        Some(Since::EpochMs(ms)) => Some(ms),
-        Some(Since::Rfc3339(s)) => {
-            Some(crate::timefmt::parse_since(&s).map_err(|e| format!("Wait for SMS failed: {e}"))?)
-        }
-    };
+    let since = since
+        .map(|s| crate::timefmt::parse_since(&s))
+        .transpose()
+        .map_err(|e| format!("Wait for SMS failed: {e}"))?;
     Ok(WaitSpec {
         timeout: Duration::from_millis(timeout),
         filter: FilterSpec {
