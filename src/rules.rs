@@ -20,20 +20,49 @@ pub struct FilterSpec {
     /// Only messages received at or after this time (epoch milliseconds).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub since: Option<Millis>,
+    /// Only messages whose body matches this regular expression.
+    #[serde(default, rename = "match", skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
     /// Only messages that carry a one-time code; others stay for plain waits.
     #[serde(default)]
     pub with_code: bool,
 }
 
+/// Largest compiled `match` pattern, so that a pattern cannot take the service's memory
+/// or time: 64 KiB of compiled program.
+const MAX_PATTERN_BYTES: usize = 64 * 1024;
+
+/// Longest `match` pattern text.
+const MAX_PATTERN_LEN: usize = 1024;
+
 impl FilterSpec {
-    /// The actor crate's filter for this spec.
-    pub fn build(&self) -> Filter {
+    /// The actor crate's filter for this spec; a `match` pattern that does not compile
+    /// (or is too large) is an error naming it.
+    pub fn build(&self) -> Result<Filter, String> {
         let filter = Filter::new(self.from.clone(), self.contains.clone(), self.since);
-        if self.with_code {
-            filter.with_body_test(|body| crate::otp::extract_code(body).is_some())
-        } else {
-            filter
-        }
+        let pattern = match &self.pattern {
+            None => None,
+            Some(p) if p.len() > MAX_PATTERN_LEN => {
+                return Err(format!(
+                    "match: the pattern is longer than {MAX_PATTERN_LEN} characters"
+                ))
+            }
+            Some(p) => Some(
+                regex::RegexBuilder::new(p)
+                    .size_limit(MAX_PATTERN_BYTES)
+                    .dfa_size_limit(MAX_PATTERN_BYTES)
+                    .build()
+                    .map_err(|e| format!("match: {p:?} is not a usable regular expression: {e}"))?,
+            ),
+        };
+        let with_code = self.with_code;
+        Ok(match (pattern, with_code) {
+            (None, false) => filter,
+            (pattern, _) => filter.with_body_test(move |body| {
+                pattern.as_ref().is_none_or(|re| re.is_match(body))
+                    && (!with_code || crate::otp::extract_code(body).is_some())
+            }),
+        })
     }
 }
 
@@ -70,11 +99,12 @@ mod tests {
             with_code: true,
             ..FilterSpec::default()
         };
-        let f = spec.build();
+        let f = spec.build().unwrap();
         assert!(!f.matches(&sms("Welcome to Acme")));
         assert!(f.matches(&sms("Your Acme code is 482913")));
         assert!(FilterSpec::default()
             .build()
+            .unwrap()
             .matches(&sms("Welcome to Acme")));
     }
 
@@ -84,19 +114,20 @@ mod tests {
             from: Some("ACME".into()),
             contains: Some("CODE".into()),
             since: Some(100),
+            pattern: None,
             with_code: false,
         };
-        assert!(spec.build().matches(&sms("your code is 1234")));
+        assert!(spec.build().unwrap().matches(&sms("your code is 1234")));
         let later = FilterSpec {
             since: Some(101),
             ..spec.clone()
         };
-        assert!(!later.build().matches(&sms("your code is 1234")));
+        assert!(!later.build().unwrap().matches(&sms("your code is 1234")));
         let other = FilterSpec {
             from: Some("OTHER".into()),
             ..spec
         };
-        assert!(!other.build().matches(&sms("your code is 1234")));
+        assert!(!other.build().unwrap().matches(&sms("your code is 1234")));
     }
 
     #[test]
@@ -108,5 +139,29 @@ mod tests {
         assert_eq!(since_of_json(Some(&serde_json::Value::Null)), Ok(None));
         assert!(since_of_json(Some(&serde_json::json!(-1))).is_err());
         assert!(since_of_json(Some(&serde_json::json!([1]))).is_err());
+    }
+
+    #[test]
+    fn match_is_a_regular_expression_and_a_bad_one_is_an_error_naming_it() {
+        let spec = |p: &str| FilterSpec {
+            pattern: Some(p.into()),
+            ..FilterSpec::default()
+        };
+        let f = spec(r"(?i)acme.*\d{6}").build().unwrap();
+        assert!(f.matches(&sms("ACME: 482913")));
+        assert!(!f.matches(&sms("Welcome to Acme")));
+        let err = spec("(unclosed").build().unwrap_err();
+        assert!(err.starts_with("match: "), "{err}");
+        let huge = spec(r"\w{1000}{1000}").build().unwrap_err();
+        assert!(huge.contains("match"), "{huge}");
+        assert!(spec(&"a".repeat(2000)).build().is_err());
+        let both = FilterSpec {
+            pattern: Some("Acme".into()),
+            with_code: true,
+            ..FilterSpec::default()
+        };
+        let f = both.build().unwrap();
+        assert!(!f.matches(&sms("Welcome to Acme")), "needs a code too");
+        assert!(f.matches(&sms("Your Acme code is 482913")));
     }
 }

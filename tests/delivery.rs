@@ -315,3 +315,37 @@ async fn a_wait_with_code_skips_messages_without_a_code_and_leaves_them() {
         "{v}"
     );
 }
+
+#[tokio::test]
+async fn a_wait_with_match_takes_only_what_the_pattern_matches_and_a_bad_pattern_is_400() {
+    let s = Server::start(&[]);
+    let n = s.assign("ap_match").await;
+    s.sms(&sid("SM_OTHER"), &n, "Your Globex code is 111111")
+        .await;
+    s.sms(&sid("SM_ACME"), &n, "ACME: 222222 is your code")
+        .await;
+    let path = format!("/v1/numbers/{}/wait", enc(&n));
+    let body = json!({ "timeout_ms": 1000, "auto_ack": true, "match": "(?i)^acme" });
+    let (status, v) = s.send("POST", &path, body).await;
+    assert_eq!(
+        (status, v["message"]["id"].as_str()),
+        (200, Some(sid("SM_ACME").as_str())),
+        "{v}"
+    );
+    assert_eq!(v["message"]["code"], "222222", "{v}");
+    let (status, v) = s.send("POST", &path, json!({ "match": "(unclosed" })).await;
+    assert_eq!(status, 400, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("match: "),
+        "{v}"
+    );
+    let (status, v) = s.wait(&n, 1000).await;
+    assert_eq!(
+        (status, v["message"]["id"].as_str()),
+        (200, Some(sid("SM_OTHER").as_str())),
+        "left for others: {v}"
+    );
+}

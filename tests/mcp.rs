@@ -713,3 +713,42 @@ async fn input_schemas_suit_strict_clients_and_arguments_are_checked_at_once() {
     assert_eq!(page["messages"][0]["code"], "482913", "{page}");
     m.client.cancel().await.unwrap();
 }
+
+#[tokio::test]
+async fn waits_take_contains_and_match_filters_and_refuse_a_bad_pattern() {
+    let s = Server::start(&[]);
+    let dir = tempfile::TempDir::new().unwrap();
+    let remote = [
+        ("AGENTPASS_API_URL", s.base.as_str()),
+        ("AGENTPASS_API_KEY", s.key.as_str()),
+    ];
+    let m = Mcp::start(dir.path(), &remote).await;
+    let n = m.number_of("ap_filters").await;
+    s.sms(&sid("SM_GLOBEX"), &n, "Globex code 111111").await;
+    s.sms(&sid("SM_ACME"), &n, "Acme code 222222").await;
+    let otp = m
+        .ok(
+            "wait_for_otp",
+            json!({"phone_number": n, "timeout": 2000, "match": "^Acme"}),
+        )
+        .await;
+    assert_eq!(otp["code"], "222222", "{otp}");
+    let got = m
+        .ok(
+            "wait_for_sms",
+            json!({"phone_number": n, "timeout": 2000, "contains": "GLOBEX"}),
+        )
+        .await;
+    assert_eq!(got["id"], sid("SM_GLOBEX"));
+    let r = m
+        .call(
+            "wait_for_sms",
+            json!({"phone_number": n, "timeout": 2000, "match": "(x"}),
+        )
+        .await;
+    assert!(
+        err_text(&r).starts_with("Wait for SMS failed: match: "),
+        "{r:?}"
+    );
+    m.client.cancel().await.unwrap();
+}

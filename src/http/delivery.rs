@@ -49,7 +49,10 @@ pub fn routes(
 async fn wait(number: String, scope: Scope, body: WaitBody, state: Arc<AppState>) -> Resp {
     let number = number_param(&number)?;
     current_holder(&state, &scope, &number).await?;
-    let filter = body.filter().map_err(ApiError::bad_request)?.build();
+    let filter = body
+        .filter()
+        .and_then(|f| f.build())
+        .map_err(ApiError::bad_request)?;
     let timeout = body
         .timeout_ms
         .map_or(state.default_wait, Duration::from_millis)

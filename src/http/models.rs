@@ -94,6 +94,9 @@ pub struct WaitBody {
     pub from: Option<String>,
     /// Case-insensitive substring of the body.
     pub contains: Option<String>,
+    /// Regular expression the body must match.
+    #[serde(rename = "match")]
+    pub pattern: Option<String>,
     /// RFC 3339 or epoch milliseconds.
     pub since: Option<serde_json::Value>,
     /// Lease in milliseconds (default `delivery.claim_lease`).
@@ -113,6 +116,7 @@ impl WaitBody {
             from: self.from.clone(),
             contains: self.contains.clone(),
             since: since_of_json(self.since.as_ref())?,
+            pattern: self.pattern.clone(),
             with_code: self.with_code,
         })
     }

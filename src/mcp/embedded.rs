@@ -48,9 +48,13 @@ impl Backend for Embedded {
     }
 
     async fn wait(&self, number: &str, spec: WaitSpec) -> Result<SmsView, String> {
+        let filter = spec
+            .filter
+            .build()
+            .map_err(|e| format!("Wait for SMS failed: {e}"))?;
         let d = self
             .service
-            .wait(number, spec.filter.build(), spec.timeout, None)
+            .wait(number, filter, spec.timeout, None)
             .await
             .map_err(|e| e.to_string())?;
         Ok(SmsView::from(&d.sms))

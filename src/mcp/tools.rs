@@ -51,6 +51,11 @@ pub struct WaitForSmsArgs {
     #[serde(default)]
     #[schemars(with = "String")]
     pub contains: Option<String>,
+    /// Only a message whose body matches this regular expression (Rust regex syntax,
+    /// e.g. `(?i)acme`).
+    #[serde(default, rename = "match")]
+    #[schemars(with = "String")]
+    pub pattern: Option<String>,
     /// Only a message received at or after this time: an RFC 3339 timestamp
     /// (2026-01-31T12:00:00Z) or epoch milliseconds.
     #[serde(default, deserialize_with = "lenient::since")]
@@ -73,6 +78,15 @@ pub struct WaitForOtpArgs {
     #[serde(default)]
     #[schemars(with = "String")]
     pub from: Option<String>,
+    /// Only a message whose body contains this text (case-insensitive).
+    #[serde(default)]
+    #[schemars(with = "String")]
+    pub contains: Option<String>,
+    /// Only a message whose body matches this regular expression (Rust regex syntax,
+    /// e.g. `(?i)acme`).
+    #[serde(default, rename = "match")]
+    #[schemars(with = "String")]
+    pub pattern: Option<String>,
     /// Only a message received at or after this time: an RFC 3339 timestamp or epoch
     /// milliseconds.
     #[serde(default, deserialize_with = "lenient::since")]
@@ -298,7 +312,7 @@ impl SmsTools {
         Parameters(a): Parameters<WaitForSmsArgs>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<Json<SmsView>, String> {
-        let spec = spec(a.timeout, a.from, a.contains, a.since, false)?;
+        let spec = spec(a.timeout, a.from, a.contains, a.pattern, a.since, false)?;
         e164(&a.phone_number).map_err(|e| format!("Wait for SMS failed: {e}"))?;
         self.wait(&a.phone_number, spec, ctx).await.map(Json)
     }
@@ -323,7 +337,7 @@ impl SmsTools {
             Some(rest) => format!("Wait for OTP failed{rest}"),
             None => e,
         };
-        let spec = spec(a.timeout, a.from, None, a.since, true).map_err(as_otp)?;
+        let spec = spec(a.timeout, a.from, a.contains, a.pattern, a.since, true).map_err(as_otp)?;
         e164(&a.phone_number).map_err(|e| format!("Wait for OTP failed: {e}"))?;
         let sms = self
             .wait(&a.phone_number, spec, ctx)
@@ -433,6 +447,7 @@ fn spec(
     timeout: Option<u64>,
     from: Option<String>,
     contains: Option<String>,
+    pattern: Option<String>,
     since: Option<String>,
     with_code: bool,
 ) -> Result<WaitSpec, String> {
@@ -446,14 +461,20 @@ fn spec(
         .map(|s| crate::timefmt::parse_since(&s))
         .transpose()
         .map_err(|e| format!("Wait for SMS failed: {e}"))?;
+    let filter = FilterSpec {
+        from,
+        contains,
+        since,
+        pattern,
+        with_code,
+    };
+    // Checked here, so a bad pattern is the same error in embedded and remote mode.
+    filter
+        .build()
+        .map_err(|e| format!("Wait for SMS failed: {e}"))?;
     Ok(WaitSpec {
         timeout: Duration::from_millis(timeout),
-        filter: FilterSpec {
-            from,
-            contains,
-            since,
-            with_code,
-        },
+        filter,
     })
 }
 
