@@ -105,6 +105,15 @@ impl Mcp {
         self.client.call_tool(params).await.unwrap()
     }
 
+    /// `mcp` in remote mode against `s`, with its admin key.
+    async fn remote(s: &Server, dir: &Path) -> Mcp {
+        let remote = [
+            ("AGENTPASS_API_URL", s.base.as_str()),
+            ("AGENTPASS_API_KEY", s.key.as_str()),
+        ];
+        Mcp::start(dir, &remote).await
+    }
+
     /// The passport's number, through `get_phone_number`.
     async fn number_of(&self, passport: &str) -> String {
         let v = self
@@ -538,11 +547,7 @@ async fn list_sms_shows_the_new_owner_none_of_the_previous_owners_messages() {
 async fn remote_wait_for_otp_skips_a_message_without_a_code_and_leaves_it_for_wait_for_sms() {
     let s = Server::start(&[]);
     let dir = tempfile::TempDir::new().unwrap();
-    let remote = [
-        ("AGENTPASS_API_URL", s.base.as_str()),
-        ("AGENTPASS_API_KEY", s.key.as_str()),
-    ];
-    let m = Mcp::start(dir.path(), &remote).await;
+    let m = Mcp::remote(&s, dir.path()).await;
     let n = m.number_of("ap_otp").await;
     let wait = m.call("wait_for_otp", json!({"phone_number": n, "timeout": 5000}));
     let send = async {
@@ -718,11 +723,7 @@ async fn input_schemas_suit_strict_clients_and_arguments_are_checked_at_once() {
 async fn waits_take_contains_and_match_filters_and_refuse_a_bad_pattern() {
     let s = Server::start(&[]);
     let dir = tempfile::TempDir::new().unwrap();
-    let remote = [
-        ("AGENTPASS_API_URL", s.base.as_str()),
-        ("AGENTPASS_API_KEY", s.key.as_str()),
-    ];
-    let m = Mcp::start(dir.path(), &remote).await;
+    let m = Mcp::remote(&s, dir.path()).await;
     let n = m.number_of("ap_filters").await;
     s.sms(&sid("SM_GLOBEX"), &n, "Globex code 111111").await;
     s.sms(&sid("SM_ACME"), &n, "Acme code 222222").await;

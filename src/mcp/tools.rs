@@ -32,11 +32,11 @@ pub struct PassportArgs {
     pub passport_id: String,
 }
 
-/// Arguments of `wait_for_sms`.
+/// Arguments of `wait_for_sms` and `wait_for_otp`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(transform = strict_schema)]
-pub struct WaitForSmsArgs {
+pub struct WaitArgs {
     /// The number to wait on, as returned by get_phone_number (E.164, e.g. +15550000001).
     pub phone_number: String,
     /// How long to wait, in milliseconds: 1 to 600000 (10 minutes); default 30000.
@@ -58,37 +58,6 @@ pub struct WaitForSmsArgs {
     pub pattern: Option<String>,
     /// Only a message received at or after this time: an RFC 3339 timestamp
     /// (2026-01-31T12:00:00Z) or epoch milliseconds.
-    #[serde(default, deserialize_with = "lenient::since")]
-    #[schemars(with = "String")]
-    pub since: Option<String>,
-}
-
-/// Arguments of `wait_for_otp`.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(transform = strict_schema)]
-pub struct WaitForOtpArgs {
-    /// The number to wait on, as returned by get_phone_number (E.164).
-    pub phone_number: String,
-    /// How long to wait, in milliseconds: 1 to 600000 (10 minutes); default 30000.
-    #[serde(default, deserialize_with = "lenient::timeout")]
-    #[schemars(with = "u64", range(min = 1, max = 600_000))]
-    pub timeout: Option<u64>,
-    /// Only a message from exactly this sender.
-    #[serde(default)]
-    #[schemars(with = "String")]
-    pub from: Option<String>,
-    /// Only a message whose body contains this text (case-insensitive).
-    #[serde(default)]
-    #[schemars(with = "String")]
-    pub contains: Option<String>,
-    /// Only a message whose body matches this regular expression (Rust regex syntax,
-    /// e.g. `(?i)acme`).
-    #[serde(default, rename = "match")]
-    #[schemars(with = "String")]
-    pub pattern: Option<String>,
-    /// Only a message received at or after this time: an RFC 3339 timestamp or epoch
-    /// milliseconds.
     #[serde(default, deserialize_with = "lenient::since")]
     #[schemars(with = "String")]
     pub since: Option<String>,
@@ -309,7 +278,7 @@ impl SmsTools {
     )]
     async fn wait_for_sms(
         &self,
-        Parameters(a): Parameters<WaitForSmsArgs>,
+        Parameters(a): Parameters<WaitArgs>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<Json<SmsView>, String> {
         let spec = spec(a.timeout, a.from, a.contains, a.pattern, a.since, false)?;
@@ -330,7 +299,7 @@ impl SmsTools {
     )]
     async fn wait_for_otp(
         &self,
-        Parameters(a): Parameters<WaitForOtpArgs>,
+        Parameters(a): Parameters<WaitArgs>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<Json<OtpOut>, String> {
         let as_otp = |e: String| match e.strip_prefix("Wait for SMS failed") {
