@@ -753,3 +753,47 @@ async fn waits_take_contains_and_match_filters_and_refuse_a_bad_pattern() {
     );
     m.client.cancel().await.unwrap();
 }
+
+#[tokio::test]
+async fn remote_mode_reads_no_config_file_and_startup_failures_reach_the_client() {
+    let s = Server::start(&[]);
+    let dir = tempfile::TempDir::new().unwrap();
+    // A service's config in the directory the client is started in.
+    let config = format!("[[api_keys]]\nkey = \"{}\"\n[store]\nbogus = 1\n", s.key);
+    std::fs::write(dir.path().join("config.toml"), config).unwrap();
+    let m = Mcp::remote(&s, dir.path()).await;
+    assert_eq!(m.number_of("ap_dir").await, s.assign("ap_dir").await);
+    m.client.cancel().await.unwrap();
+
+    // Embedded mode on a data dir another process holds: the client's initialize gets
+    // a JSON-RPC error that says why, not a closed connection.
+    let holder = Mcp::start(dir.path(), &[("AGENTPASS_CONFIG", "/dev/null")]).await;
+    let mut child = tokio::process::Command::new(BIN)
+        .env_clear()
+        .current_dir(dir.path())
+        .env("AGENTPASS_DATA_DIR", dir.path().join("data"))
+        .env("AGENTPASS_CONFIG", "/dev/null")
+        .env("AGENTPASS_LISTEN", "127.0.0.1:0")
+        .arg("mcp")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let init = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#;
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(format!("{init}\n").as_bytes())
+        .await
+        .unwrap();
+    let out = tokio::time::timeout(Duration::from_secs(20), child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!out.status.success());
+    let reply: Value = serde_json::from_slice(&out.stdout).expect("one JSON-RPC reply");
+    assert_eq!(reply["id"], 1, "{reply}");
+    let message = reply["error"]["message"].as_str().unwrap();
+    assert!(message.contains("AGENTPASS_API_URL"), "{message}");
+    holder.client.cancel().await.unwrap();
+}

@@ -98,13 +98,18 @@ pub enum ConfigCommand {
 }
 
 impl Cli {
-    /// Loads the configuration: defaults ← file ← environment ← these flags.
+    /// Loads the configuration: defaults ← file ← environment ← these flags. `mcp` in
+    /// remote mode (`AGENTPASS_API_URL` set) reads no file: it needs only the URL and key.
     pub fn load_config(&self) -> Result<Config, config::ConfigError> {
         let overrides = Overrides {
             listen: self.listen,
             data_dir: self.data_dir.clone(),
             public_base_url: self.public_base_url.clone(),
         };
+        let remote = std::env::var("AGENTPASS_API_URL").is_ok_and(|u| !u.trim().is_empty());
+        if matches!(self.command, Command::Mcp) && remote && self.config.is_none() {
+            return config::for_remote_client(&overrides);
+        }
         config::from_process_env(self.config.as_deref(), &overrides)
     }
 }
@@ -114,7 +119,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
     if let Command::Otp(args) = &cli.command {
         return otp::run(args);
     }
-    let config = cli.load_config()?;
+    let config = match cli.load_config() {
+        Ok(config) => config,
+        Err(e) if matches!(cli.command, Command::Mcp) => {
+            crate::mcp::refuse_session(&format!("{e}")).await;
+            return Err(e.into());
+        }
+        Err(e) => return Err(e.into()),
+    };
     // Client commands print their result; the service's INFO lines are not theirs.
     let quiet = !matches!(cli.command, Command::Serve | Command::Mcp);
     init_logging(config.log_format, if quiet { "warn" } else { "info" });
@@ -128,7 +140,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Serve => {
             crate::app::serve(config, shutdown_signal()).await?;
         }
-        Command::Mcp => crate::mcp::run(config).await?,
+        Command::Mcp => {
+            if let Err(e) = crate::mcp::run(config).await {
+                if e.before_session() {
+                    let message = format!("{:#}", anyhow::Error::from(e));
+                    eprintln!("error: {message}");
+                    crate::mcp::refuse_session(&message).await;
+                    return Ok(2);
+                }
+                return Err(e.into());
+            }
+        }
         Command::Sms {
             command: SmsCommand::Send(args),
         } => client::send_sms(&config, &args).await?,

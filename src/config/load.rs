@@ -53,6 +53,19 @@ pub fn from_process_env(file: Option<&Path>, overrides: &Overrides) -> Result<Co
     load(file, &|name| std::env::var(name).ok(), overrides)
 }
 
+/// The configuration of a client of a running service (`mcp` in remote mode): defaults,
+/// the environment and the flags, no file. A client needs only the service's URL and
+/// its key; the directory it is started in may hold a service's `config.toml` that is
+/// none of its business.
+pub fn for_remote_client(overrides: &Overrides) -> Result<Config, ConfigError> {
+    let env = |name: &str| match name {
+        CONFIG_FILE_VAR => None,
+        _ => std::env::var(name).ok(),
+    };
+    let no_file = Path::new("");
+    load_with_default(None, &env, overrides, no_file)
+}
+
 /// [`load()`] with the fallback file path as a parameter, for tests.
 pub(crate) fn load_with_default(
     file: Option<&Path>,

@@ -37,6 +37,44 @@ pub enum McpError {
     Session(String),
 }
 
+impl McpError {
+    /// Whether the server failed before an MCP session began (so the client has not
+    /// been answered at all).
+    pub fn before_session(&self) -> bool {
+        matches!(self, McpError::App(_) | McpError::NoKey(_))
+    }
+}
+
+/// A server that cannot start still answers the client's first request (`initialize`)
+/// with a JSON-RPC error carrying `message`, so the client shows why instead of
+/// "connection closed". Waits at most 5 s for that request; writes nothing without one.
+pub async fn refuse_session(message: &str) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+    let mut line = String::new();
+    let mut stdin = tokio::io::BufReader::new(tokio::io::stdin());
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        stdin.read_line(&mut line),
+    );
+    if !matches!(read.await, Ok(Ok(n)) if n > 0) {
+        return;
+    }
+    let Ok(request) = serde_json::from_str::<serde_json::Value>(&line) else {
+        return;
+    };
+    let Some(id) = request.get("id").cloned() else {
+        return;
+    };
+    let reply = serde_json::json!({
+        "jsonrpc": "2.0",
+        "id": id,
+        "error": { "code": -32603, "message": format!("agentpass-sms could not start: {message}") },
+    });
+    let mut stdout = tokio::io::stdout();
+    let _ = stdout.write_all(format!("{reply}\n").as_bytes()).await;
+    let _ = stdout.flush().await;
+}
+
 /// Serves MCP on stdin/stdout until stdin closes.
 pub async fn run(config: Config) -> Result<(), McpError> {
     let backend: Arc<dyn Backend> = match &config.api_url {
