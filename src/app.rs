@@ -177,7 +177,7 @@ async fn start_with_store(
     });
     let (stop, stopped) = oneshot::channel::<()>();
     let open_files = crate::fdlimit::raise();
-    let limits = crate::http::server::Limits {
+    let limits = crate::http::server::ConnectionLimits {
         max_connections: crate::fdlimit::connection_cap(config.server.max_connections, open_files),
         header_read_timeout: config.server.header_read_timeout,
     };

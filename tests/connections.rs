@@ -115,3 +115,21 @@ async fn a_body_that_stalls_gets_408_and_a_client_that_leaves_is_no_error() {
     assert_eq!(healthz(&s).await, 200);
     assert!(!s.log().contains("ERROR"), "{}", s.log());
 }
+
+#[tokio::test]
+async fn a_kept_alive_connection_is_closed_after_sitting_idle() {
+    let s = Server::start(LIMITS);
+    let mut conn = connect(&s).await;
+    conn.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    // The reply comes, the connection stays open for a next request, then is closed.
+    let reply = until_closed(&mut conn).await;
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    let idle = started.elapsed();
+    assert!(
+        idle >= Duration::from_millis(500) && idle < Duration::from_secs(6),
+        "closed after {idle:?}"
+    );
+}

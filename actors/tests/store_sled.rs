@@ -2,8 +2,8 @@
 //! version 1, refusing a newer store, and reading a half-written message after a crash.
 //! (Everything every backend does is in the conformance suite.)
 
-use agentpass_actors::store::conformance::record;
-use agentpass_actors::store::history::{self, HistoryScope};
+use agentpass_actors::store::conformance::{pages, record};
+use agentpass_actors::store::history::HistoryScope;
 use agentpass_actors::store::sled::SledStore;
 use agentpass_actors::{Ingested, Millis, NumberRecord, NumberState, Store};
 use tempfile::TempDir;
@@ -21,22 +21,6 @@ async fn insert(store: &SledStore, id: &str, to: &str, at: Millis) -> Ingested {
 fn assigned(passport: &str, since: Millis) -> NumberState {
     let passport = passport.into();
     NumberState::Assigned { passport, since }
-}
-
-/// Every page of a history, as message ids.
-async fn pages(store: &SledStore, scope: HistoryScope<'_>, limit: usize) -> Vec<Vec<String>> {
-    let mut out = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = history::page(store, scope, cursor.as_ref(), limit, &|_| true)
-            .await
-            .unwrap();
-        out.push(page.messages.iter().map(|m| m.sms_id.clone()).collect());
-        match page.next_cursor {
-            Some(c) => cursor = Some(c),
-            None => return out,
-        }
-    }
 }
 
 #[tokio::test]

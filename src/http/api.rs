@@ -19,35 +19,35 @@ pub fn routes(
     state: Arc<AppState>,
 ) -> impl Filter<Extract = (warp::reply::Response,), Error = Rejection> + Clone {
     let auth = super::auth::scope(&state);
-    let assign = warp::put()
-        .and(warp::path!("v1" / "passports" / String / "number"))
+    let assign = warp::path!("v1" / "passports" / String / "number")
+        .and(warp::put())
         .and(auth.clone())
         .and(with_state(&state))
         .and_then(assign);
-    let release = warp::delete()
-        .and(warp::path!("v1" / "passports" / String / "number"))
+    let release = warp::path!("v1" / "passports" / String / "number")
+        .and(warp::delete())
         .and(auth.clone())
         .and(with_state(&state))
         .and_then(release);
-    let list = warp::get()
-        .and(warp::path!("v1" / "numbers"))
+    let list = warp::path!("v1" / "numbers")
+        .and(warp::get())
         .and(auth.clone())
         .and(with_state(&state))
         .and_then(list);
-    let by_passport = warp::get()
-        .and(warp::path!("v1" / "passports" / String / "messages"))
+    let by_passport = warp::path!("v1" / "passports" / String / "messages")
+        .and(warp::get())
         .and(warp::query::<HistoryQuery>())
         .and(auth.clone())
         .and(with_state(&state))
         .and_then(passport_history);
-    let by_number = warp::get()
-        .and(warp::path!("v1" / "numbers" / String / "messages"))
+    let by_number = warp::path!("v1" / "numbers" / String / "messages")
+        .and(warp::get())
         .and(warp::query::<HistoryQuery>())
         .and(auth.clone())
         .and(with_state(&state))
         .and_then(number_history);
-    let otp = warp::post()
-        .and(warp::path!("v1" / "otp"))
+    let otp = warp::path!("v1" / "otp")
+        .and(warp::post())
         .and(auth)
         .and(json_body(&state))
         .map(|_: Scope, b: OtpBody| {

@@ -24,22 +24,20 @@ pub fn routes(
     state: Arc<AppState>,
 ) -> impl Filter<Extract = (warp::reply::Response,), Error = Rejection> + Clone {
     let auth = super::auth::scope(&state);
-    let wait = warp::post()
-        .and(warp::path!("v1" / "numbers" / String / "wait"))
+    let wait = warp::path!("v1" / "numbers" / String / "wait")
+        .and(warp::post())
         .and(auth.clone())
         .and(json_body(&state))
         .and(with_state(&state))
         .and_then(wait);
-    let ack = warp::post()
-        .and(warp::path!(
-            "v1" / "numbers" / String / "messages" / String / "ack"
-        ))
+    let ack = warp::path!("v1" / "numbers" / String / "messages" / String / "ack")
+        .and(warp::post())
         .and(auth.clone())
         .and(json_body(&state))
         .and(with_state(&state))
         .and_then(ack);
-    let poll = warp::get()
-        .and(warp::path!("webhook" / "sms-notifications" / String))
+    let poll = warp::path!("webhook" / "sms-notifications" / String)
+        .and(warp::get())
         .and(auth)
         .and(with_state(&state))
         .and_then(poll);

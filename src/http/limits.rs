@@ -13,7 +13,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -35,6 +35,9 @@ pub struct Limits {
     per_key: DefaultKeyedRateLimiter<[u8; 20]>,
     /// Addresses refused for failed API keys, until when.
     blocked: Mutex<HashMap<IpAddr, Instant>>,
+    /// Whether `blocked` may hold anyone: every API request asks, and almost always
+    /// the answer is no — without taking the lock.
+    any_blocked: AtomicBool,
     /// When each (kind, source) was last logged as limited.
     logged: Mutex<HashMap<(&'static str, String), Instant>>,
     clock: DefaultClock,
@@ -56,6 +59,7 @@ impl Limits {
                 config.requests_per_key_per_second,
             ))),
             blocked: Mutex::new(HashMap::new()),
+            any_blocked: AtomicBool::new(false),
             logged: Mutex::new(HashMap::new()),
             clock: DefaultClock::default(),
             events: AtomicU64::new(0),
@@ -76,16 +80,23 @@ impl Limits {
     /// Whether `source` is refused for earlier failed API keys, and for how long.
     pub fn auth_blocked(&self, source: Option<IpAddr>) -> Option<Duration> {
         let ip = source?;
+        if !self.any_blocked.load(Ordering::Relaxed) {
+            return None;
+        }
         let now = Instant::now();
         let mut blocked = self.blocked.lock().expect("limits lock");
-        match blocked.get(&ip) {
+        let wait = match blocked.get(&ip) {
             Some(until) if *until > now => Some(*until - now),
             Some(_) => {
                 blocked.remove(&ip);
                 None
             }
             None => None,
+        };
+        if blocked.is_empty() {
+            self.any_blocked.store(false, Ordering::Relaxed);
         }
+        wait
     }
 
     /// A request from `source` had a missing or unknown API key: `Some(wait)` when the
@@ -99,6 +110,7 @@ impl Limits {
             blocked.retain(|_, until| *until > now);
         }
         blocked.insert(ip, Instant::now() + wait);
+        self.any_blocked.store(true, Ordering::Relaxed);
         drop(blocked);
         self.log_once("failed API keys", ip.to_string());
         Some(wait)

@@ -10,7 +10,6 @@ pub mod delivery;
 pub mod error;
 pub mod limits;
 pub mod models;
-mod paths;
 pub mod server;
 pub mod webhook;
 
@@ -49,15 +48,14 @@ pub struct AppState {
     pub body_timeout: Duration,
 }
 
-/// All routes, with rejections mapped to JSON errors. A path no route has is a 404
-/// before any route looks at it, so that 405 means "this path, another method".
+/// All routes, with rejections mapped to JSON errors. Every route matches its path
+/// before its method, so a path no route has is a 404 and 405 means "this path,
+/// another method".
 pub fn routes(
     state: Arc<AppState>,
 ) -> impl Filter<Extract = (warp::reply::Response,), Error = Infallible> + Clone {
-    let health = warp::get()
-        .or(warp::head())
-        .unify()
-        .and(warp::path!("healthz"))
+    let health = warp::path!("healthz")
+        .and(warp::get().or(warp::head()).unify())
         .map(|| warp::reply::json(&serde_json::json!({ "status": "ok" })).into_response());
     let mut webhooks = warp::any()
         .and_then(|| async { Err::<warp::reply::Response, _>(warp::reject::not_found()) })
@@ -66,30 +64,13 @@ pub fn routes(
         let route = webhook::route(state.clone(), provider.clone());
         webhooks = webhooks.or(route).unify().boxed();
     }
-    let webhook_paths: Arc<Vec<String>> =
-        Arc::new(state.inbound.iter().map(|p| p.path().to_owned()).collect());
-    let known = warp::path::full()
-        .and_then(move |path: warp::path::FullPath| {
-            let known = paths::is_known(path.as_str(), &webhook_paths);
-            async move {
-                if known {
-                    Ok(())
-                } else {
-                    Err(warp::reject::custom(error::not_found()))
-                }
-            }
-        })
-        .untuple_one();
-    known
-        .and(
-            health
-                .or(webhooks)
-                .unify()
-                .or(delivery::routes(state.clone()))
-                .unify()
-                .or(api::routes(state))
-                .unify(),
-        )
+    health
+        .or(webhooks)
+        .unify()
+        .or(delivery::routes(state.clone()))
+        .unify()
+        .or(api::routes(state))
+        .unify()
         .recover(error::recover)
         .unify()
 }

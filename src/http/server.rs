@@ -30,7 +30,7 @@ pub struct PeerAddr(pub SocketAddr);
 
 /// Connection limits of one server.
 #[derive(Clone, Copy, Debug)]
-pub struct Limits {
+pub struct ConnectionLimits {
     /// Most connections served at once.
     pub max_connections: usize,
     /// Deadline for a request's headers, and for an idle kept-alive connection.
@@ -45,7 +45,7 @@ const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: applicat
 pub async fn serve<F>(
     listener: TcpListener,
     routes: F,
-    limits: Limits,
+    limits: ConnectionLimits,
     shutdown: impl Future<Output = ()>,
 ) where
     F: Filter<Extract = (warp::reply::Response,), Error = std::convert::Infallible>

@@ -25,10 +25,12 @@ pub fn route(
     let max = state.max_body;
     let path = provider.path().to_owned();
     let url: Arc<str> = provider.url(&state.public_base_url).into();
-    warp::post()
-        .and(warp::path(WEBHOOK_PREFIX))
+    // Path first: an unknown path is a 404 and a known one asked with another method a
+    // 405, as for every route.
+    warp::path(WEBHOOK_PREFIX)
         .and(warp::path(path))
         .and(warp::path::end())
+        .and(warp::post())
         .and(warp::ext::optional::<PeerAddr>())
         .and(warp::query::raw().or(warp::any().map(String::new)).unify())
         .and(warp::header::headers_cloned())

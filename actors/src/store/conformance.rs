@@ -114,8 +114,9 @@ fn ids(messages: &[SmsRecord]) -> Vec<&str> {
     messages.iter().map(|m| m.sms_id.as_str()).collect()
 }
 
-/// Every page of a history, as message ids.
-async fn pages(store: &dyn Store, scope: HistoryScope<'_>, limit: usize) -> Vec<Vec<String>> {
+/// Every page of a history, as message ids, paging as a client does (the cursor as
+/// text and back).
+pub async fn pages(store: &dyn Store, scope: HistoryScope<'_>, limit: usize) -> Vec<Vec<String>> {
     let mut out = Vec::new();
     let mut cursor: Option<Cursor> = None;
     loop {
