@@ -144,7 +144,7 @@ async fn start_with_store(
         claim_lease: config.delivery.claim_lease,
         quarantine: config.pool.quarantine,
         auto_provision: config.auto_provision(),
-        max_numbers: config.pool.max_numbers,
+        max_numbers: config.max_numbers(),
         max_provisions_per_hour: config.pool.max_provisions_per_hour,
         release_idle_after: config.pool.release_idle_after,
         search: SearchQuery {

@@ -246,6 +246,28 @@ async fn release_quarantines_and_history_by_passport_keeps_late_messages() {
 }
 
 #[tokio::test]
+async fn mock_mode_honours_an_explicit_max_numbers_so_pool_exhausted_can_be_tried() {
+    let s = Server::start(&[("AGENTPASS_POOL_MAX_NUMBERS", "2")]);
+    s.assign("ap_1").await;
+    s.assign("ap_2").await;
+    let (status, v) = s
+        .send("PUT", "/v1/passports/ap_3/number", json!(null))
+        .await;
+    assert_eq!(
+        (status, v["error"]["code"].as_str()),
+        (503, Some("pool_exhausted")),
+        "{v}"
+    );
+    let message = v["error"]["message"].as_str().unwrap();
+    assert!(message.contains("pool.max_numbers = 2"), "{message}");
+    // Sticky holders are still answered at the cap.
+    let (status, _) = s
+        .send("PUT", "/v1/passports/ap_1/number", json!(null))
+        .await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
 async fn history_pages_newest_first_with_a_cursor() {
     let s = Server::start(&[]);
     let n = s.assign("ap_1").await;

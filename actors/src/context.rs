@@ -17,7 +17,7 @@ pub struct Settings {
     pub quarantine: Duration,
     /// Buy numbers when the pool is exhausted.
     pub auto_provision: bool,
-    /// Cap on pool size for billable providers.
+    /// Cap on pool size, whichever the provider.
     pub max_numbers: u32,
     /// Cap on purchases per rolling hour for billable providers.
     pub max_provisions_per_hour: u32,

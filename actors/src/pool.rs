@@ -297,16 +297,16 @@ impl Pool {
         if !s.auto_provision {
             return Err(PoolError::Exhausted);
         }
+        let planned = self.state.len() + self.in_flight;
+        if planned >= s.max_numbers as usize {
+            return Err(PoolError::MaxNumbers(s.max_numbers));
+        }
         if !self.provider.billable() {
             return Ok(());
         }
         let hour_ago = now.saturating_sub(3_600_000);
         while self.purchases.front().is_some_and(|t| *t < hour_ago) {
             self.purchases.pop_front();
-        }
-        let planned = self.state.len() + self.in_flight;
-        if planned >= s.max_numbers as usize {
-            return Err(PoolError::MaxNumbers(s.max_numbers));
         }
         if self.purchases.len() >= s.max_provisions_per_hour as usize {
             return Err(PoolError::MaxPerHour(s.max_provisions_per_hour));

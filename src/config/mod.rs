@@ -43,6 +43,9 @@ pub use sections::{
 };
 pub use types::Secret;
 
+/// `pool.max_numbers` in Twilio mode when the file leaves it unset.
+pub const DEFAULT_MAX_NUMBERS: u32 = 20;
+
 /// The whole service configuration, as read from `config.toml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -154,6 +157,16 @@ impl Config {
             .unwrap_or_else(|| self.has_sid() && self.has_token())
     }
 
+    /// The most numbers the pool holds: `pool.max_numbers`, or when unset 20 in
+    /// Twilio mode (numbers cost money) and no bound in mock mode.
+    pub fn max_numbers(&self) -> u32 {
+        match (self.pool.max_numbers, self.mode()) {
+            (Some(max), _) => max,
+            (None, Ok(Mode::Mock)) => u32::MAX,
+            (None, _) => DEFAULT_MAX_NUMBERS,
+        }
+    }
+
     /// Decides between mock and Twilio mode.
     ///
     /// No account SID means [`Mode::Mock`]; an auth token alone then signs mock-mode
@@ -192,11 +205,13 @@ impl Config {
 
     /// The effective configuration as TOML, for `agentpass-sms config show`:
     /// secrets print as `"[redacted]"`, durations as human strings, and
-    /// `public_base_url` and `pool.auto_provision` as their effective values.
+    /// `public_base_url`, `pool.auto_provision` and `pool.max_numbers` (when
+    /// bounded) as their effective values.
     pub fn redacted_toml(&self) -> String {
         let mut shown = self.clone();
         shown.public_base_url = Some(self.public_base_url());
         shown.pool.auto_provision = Some(self.auto_provision());
+        shown.pool.max_numbers = Some(self.max_numbers()).filter(|max| *max != u32::MAX);
         toml::to_string(&shown)
             .unwrap_or_else(|err| format!("# cannot render the configuration: {err}\n"))
     }

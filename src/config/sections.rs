@@ -92,12 +92,15 @@ impl Default for WebhookConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PoolConfig {
-    /// Buy a number when the pool runs out; unset means on in Twilio mode
-    /// and off in mock mode (see [`super::Config::auto_provision`]).
+    /// Buy a number when the pool runs out; unset means on in Twilio mode. Mock
+    /// mode always creates numbers (see [`super::Config::auto_provision`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_provision: Option<bool>,
-    /// Upper bound on numbers held, which caps what Twilio can bill us.
-    pub max_numbers: u32,
+    /// Upper bound on numbers held, which caps what Twilio can bill us; unset
+    /// means 20 in Twilio mode and no bound in mock mode, where setting it lets
+    /// `pool_exhausted` be tried locally (see [`super::Config::max_numbers`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_numbers: Option<u32>,
     /// Upper bound on numbers bought per hour, to stop a runaway loop.
     pub max_provisions_per_hour: u32,
     /// How long a returned number rests before another agent gets it, so
@@ -114,7 +117,7 @@ impl Default for PoolConfig {
     fn default() -> Self {
         Self {
             auto_provision: None,
-            max_numbers: 20,
+            max_numbers: None,
             max_provisions_per_hour: 5,
             quarantine: Duration::from_secs(10 * MINUTE),
             release_idle_after: None,

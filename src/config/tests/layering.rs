@@ -24,7 +24,13 @@ fn defaults() {
     assert_eq!(config.webhook.max_body_bytes, 65_536);
     let p = &config.pool;
     assert_eq!(p.auto_provision, None);
-    assert_eq!((p.max_numbers, p.max_provisions_per_hour), (20, 5));
+    assert_eq!((p.max_numbers, p.max_provisions_per_hour), (None, 5));
+    // Unset: no bound in mock mode (the defaults), 20 in Twilio mode.
+    assert_eq!(config.max_numbers(), u32::MAX);
+    let mut twilio = config.clone();
+    twilio.twilio.account_sid = Some("AC0123".into());
+    twilio.twilio.auth_token = Some(Secret::new("token"));
+    assert_eq!(twilio.max_numbers(), crate::config::DEFAULT_MAX_NUMBERS);
     assert_eq!(p.quarantine, Duration::from_secs(600));
     assert_eq!(p.release_idle_after, None);
     let d = &config.delivery;

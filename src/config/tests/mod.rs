@@ -222,7 +222,7 @@ fn full_config() -> Config {
         },
         pool: PoolConfig {
             auto_provision: Some(false),
-            max_numbers: 3,
+            max_numbers: Some(3),
             max_provisions_per_hour: 1,
             quarantine: secs(3600),
             release_idle_after: Some(secs(30 * 86_400)),
