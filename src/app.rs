@@ -8,7 +8,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use agentpass_actors::store::sled::SledStore;
+use agentpass_actors::store::sled::{SledOptions, SledStore};
 use agentpass_actors::{
     SearchQuery, Service, ServiceConfig, Settings, StartError, Store, StoreError,
 };
@@ -101,7 +101,13 @@ pub async fn start(config: &Config) -> Result<Running, AppError> {
         "could not create data directory {}",
         dir.display()
     )))?;
-    let store = SledStore::open(dir, config.store.cache_capacity).map_err(|e| match e {
+    let options = SledOptions {
+        cache_bytes: config.store.cache_capacity,
+        min_free_bytes: config.store.min_free_bytes,
+        stall_after: config.store.write_timeout,
+        ..SledOptions::default()
+    };
+    let store = SledStore::open_with(dir, &options).map_err(|e| match e {
         StoreError::Locked { .. } => AppError::Locked(e),
         e => AppError::Store(e),
     })?;
@@ -174,6 +180,7 @@ async fn start_with_store(
         max_wait: config.delivery.max_wait_timeout,
         claim_lease: config.delivery.claim_lease,
         body_timeout: config.server.body_read_timeout,
+        write_timeout: config.store.write_timeout,
     });
     let (stop, stopped) = oneshot::channel::<()>();
     let open_files = crate::fdlimit::raise();

@@ -254,7 +254,12 @@ impl Pool {
                         "{number} was changed by another node meanwhile; try again"
                     )))
                 }
-                Err(e) => Err(PoolError::Store(e.to_string())),
+                Err(e) => {
+                    // The write may or may not have happened (refused, timed out):
+                    // the store decides, as after a conflict.
+                    refresh(&*store, &myself, &number).await;
+                    Err(PoolError::Store(e.to_string()))
+                }
             };
             let _ = reply.send(result);
         });

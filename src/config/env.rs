@@ -88,6 +88,8 @@ pub const ENV_KEYS: &[EnvKey] = {
         key("store.history_retention", "AGENTPASS_STORE_HISTORY_RETENTION", Text),
         key("store.purge_interval", "AGENTPASS_STORE_PURGE_INTERVAL", Text),
         key("store.cache_capacity", "AGENTPASS_STORE_CACHE_CAPACITY", Integer),
+        key("store.min_free_bytes", "AGENTPASS_STORE_MIN_FREE_BYTES", Integer),
+        key("store.write_timeout", "AGENTPASS_STORE_WRITE_TIMEOUT", Text),
         key("limits.failed_signatures_per_minute", "AGENTPASS_LIMITS_FAILED_SIGNATURES_PER_MINUTE", Integer),
         key("limits.failed_auth_per_minute", "AGENTPASS_LIMITS_FAILED_AUTH_PER_MINUTE", Integer),
         key("limits.requests_per_key_per_second", "AGENTPASS_LIMITS_REQUESTS_PER_KEY_PER_SECOND", Integer),

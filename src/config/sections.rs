@@ -167,6 +167,14 @@ pub struct StoreConfig {
     pub purge_interval: Duration,
     /// Bytes of memory the store may use to cache data.
     pub cache_capacity: u64,
+    /// Free disk space kept in the data directory's file system: below it the store
+    /// refuses writes (webhooks get 503, so the provider retries) instead of filling
+    /// the disk, and takes them again once space is back.
+    pub min_free_bytes: u64,
+    /// A webhook whose message is not durable within this is answered 503; a store
+    /// flush running longer makes later writes fail at once and `/healthz` say so.
+    #[serde(with = "human_duration")]
+    pub write_timeout: Duration,
 }
 
 impl Default for StoreConfig {
@@ -175,6 +183,8 @@ impl Default for StoreConfig {
             history_retention: Duration::from_secs(7 * DAY),
             purge_interval: Duration::from_secs(HOUR),
             cache_capacity: 64 * 1024 * 1024,
+            min_free_bytes: 64 * 1024 * 1024,
+            write_timeout: Duration::from_secs(5),
         }
     }
 }

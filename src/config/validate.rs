@@ -111,6 +111,7 @@ pub(crate) fn check(config: &Config, origins: &Origins) -> Result<(), ConfigErro
         ("delivery.claim_lease", delivery.claim_lease),
         ("store.history_retention", store.history_retention),
         ("store.purge_interval", store.purge_interval),
+        ("store.write_timeout", store.write_timeout),
     ] {
         if value.is_zero() {
             return Err(invalid(key, "must be greater than zero".into()));

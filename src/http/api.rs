@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use agentpass_actors::{Cursor, NumberState, Page, PoolError, Viewer};
+use agentpass_actors::{Cursor, NumberState, Page, PoolError, Store, Viewer};
 use warp::http::StatusCode;
 use warp::{Filter, Rejection, Reply};
 
@@ -67,8 +67,12 @@ pub fn routes(
         .unify()
 }
 
-/// Maps pool errors to statuses.
-pub fn pool_error(e: PoolError) -> ApiError {
+/// Maps pool errors to statuses; a store failure is a 503 while the store says it
+/// cannot take writes.
+pub fn pool_error(store: &dyn Store, e: PoolError) -> ApiError {
+    if let PoolError::Store(_) = e {
+        return super::error::store_failed(store, e.to_string());
+    }
     let (status, code) = match &e {
         PoolError::InvalidPassport(_) => (StatusCode::BAD_REQUEST, "invalid_passport"),
         PoolError::NotAssigned(_) => (StatusCode::NOT_FOUND, "not_assigned"),
@@ -87,14 +91,22 @@ pub fn pool_error(e: PoolError) -> ApiError {
 async fn assign(passport: String, scope: Scope, state: Arc<AppState>) -> Resp {
     let passport = decode_param(&passport)?;
     scope.require(&passport)?;
-    let a = state.service.assign(&passport).await.map_err(pool_error)?;
+    let a = state
+        .service
+        .assign(&passport)
+        .await
+        .map_err(|e| pool_error(state.service.store(), e))?;
     Ok(warp::reply::json(&AssignmentView::from(a)).into_response())
 }
 
 async fn release(passport: String, scope: Scope, state: Arc<AppState>) -> Resp {
     let passport = decode_param(&passport)?;
     scope.require(&passport)?;
-    let a = state.service.release(&passport).await.map_err(pool_error)?;
+    let a = state
+        .service
+        .release(&passport)
+        .await
+        .map_err(|e| pool_error(state.service.store(), e))?;
     let until = state
         .service
         .lookup(&a.phone_number)
@@ -114,7 +126,11 @@ async fn release(passport: String, scope: Scope, state: Arc<AppState>) -> Resp {
 }
 
 async fn list(scope: Scope, state: Arc<AppState>) -> Resp {
-    let numbers = state.service.numbers().await.map_err(pool_error)?;
+    let numbers = state
+        .service
+        .numbers()
+        .await
+        .map_err(|e| pool_error(state.service.store(), e))?;
     let numbers = numbers
         .iter()
         .map(NumberView::from)
@@ -193,7 +209,11 @@ pub async fn current_holder(
     if *scope == Scope::All {
         return Ok(None);
     }
-    let record = state.service.lookup(number).await.map_err(pool_error)?;
+    let record = state
+        .service
+        .lookup(number)
+        .await
+        .map_err(|e| pool_error(state.service.store(), e))?;
     match record.map(|r| r.state) {
         Some(NumberState::Assigned { passport, .. }) if scope.allows(&passport) => {
             Ok(Some(passport))

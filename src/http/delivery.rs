@@ -10,7 +10,7 @@ use warp::{Filter, Rejection, Reply};
 
 use super::api::current_holder;
 use super::auth::Scope;
-use super::error::ApiError;
+use super::error::{store_failed, ApiError};
 use super::models::*;
 use super::{json_body, number_param, with_state, AppState};
 
@@ -80,7 +80,9 @@ async fn wait(number: String, scope: Scope, body: WaitBody, state: Arc<AppState>
                     (StatusCode::BAD_GATEWAY, "provider_filtered")
                 }
                 WaitError::Shutdown => (StatusCode::SERVICE_UNAVAILABLE, "shutting_down"),
-                WaitError::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+                WaitError::Store(_) => {
+                    return Err(store_failed(state.service.store(), e.to_string()).into())
+                }
             };
             Err(ApiError::new(status, code, e.to_string()).into())
         }
@@ -105,7 +107,9 @@ async fn ack(
             let (status, code) = match e {
                 AckError::UnknownClaim { .. } => (StatusCode::CONFLICT, "claim_expired"),
                 AckError::Shutdown => (StatusCode::SERVICE_UNAVAILABLE, "shutting_down"),
-                AckError::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+                AckError::Store(_) => {
+                    return Err(store_failed(state.service.store(), e.to_string()).into())
+                }
             };
             Err(ApiError::new(status, code, e.to_string()).into())
         }
@@ -119,7 +123,7 @@ async fn poll(number: String, scope: Scope, state: Arc<AppState>) -> Resp {
         .service
         .drain(&number)
         .await
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+        .map_err(|e| store_failed(state.service.store(), e.to_string()))?;
     let notifications = taken.iter().map(SmsView::from).collect();
     Ok(warp::reply::json(&Notifications { notifications }).into_response())
 }

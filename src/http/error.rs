@@ -52,9 +52,35 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
     }
 
+    /// 503 `store_unavailable` with `Retry-After`: the store cannot take the write now
+    /// (or did not make it durable in time).
+    pub fn store_busy() -> Self {
+        ApiError {
+            retry_after: Some(STORE_RETRY_AFTER),
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "store_unavailable",
+                "the message store cannot take writes now; try again later",
+            )
+        }
+    }
+
     /// 500 for failures of ours.
     pub fn internal(message: impl Into<String>) -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
+    }
+}
+
+/// How long a client is told to wait while the store refuses writes.
+const STORE_RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// A store failure: 503 `store_unavailable` with `Retry-After` while the store reports
+/// itself unable to take writes (disk short of space, a stuck flush), so the client
+/// retries; otherwise 500 with `message`. The reason stays in the operator's log.
+pub fn store_failed(store: &dyn agentpass_actors::Store, message: String) -> ApiError {
+    match store.health() {
+        Err(_) => ApiError::store_busy(),
+        Ok(()) => ApiError::internal(message),
     }
 }
 

@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use agentpass_actors::{InboundProvider, Service};
 use percent_encoding::percent_decode_str;
+use warp::http::StatusCode;
 use warp::{Filter, Reply};
 
 use self::auth::ApiKeys;
@@ -46,6 +47,21 @@ pub struct AppState {
     pub claim_lease: Duration,
     /// How long a request may take to send its body.
     pub body_timeout: Duration,
+    /// How long a webhook waits for its message to be durable before answering 503.
+    pub write_timeout: Duration,
+}
+
+/// `/healthz`: 200 `ok` while the store takes writes, else 503 `failing` with why, so a
+/// load balancer or supervisor sees a node that cannot accept messages.
+fn health(store: &dyn agentpass_actors::Store) -> warp::reply::Response {
+    match store.health() {
+        Ok(()) => warp::reply::json(&serde_json::json!({ "status": "ok" })).into_response(),
+        Err(e) => {
+            let body = serde_json::json!({ "status": "failing", "store": e.to_string() });
+            let json = warp::reply::json(&body);
+            warp::reply::with_status(json, StatusCode::SERVICE_UNAVAILABLE).into_response()
+        }
+    }
 }
 
 /// All routes, with rejections mapped to JSON errors. Every route matches its path
@@ -54,9 +70,10 @@ pub struct AppState {
 pub fn routes(
     state: Arc<AppState>,
 ) -> impl Filter<Extract = (warp::reply::Response,), Error = Infallible> + Clone {
+    let service = state.service.clone();
     let health = warp::path!("healthz")
         .and(warp::get().or(warp::head()).unify())
-        .map(|| warp::reply::json(&serde_json::json!({ "status": "ok" })).into_response());
+        .map(move || health(service.store()));
     let mut webhooks = warp::any()
         .and_then(|| async { Err::<warp::reply::Response, _>(warp::reject::not_found()) })
         .boxed();

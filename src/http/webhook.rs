@@ -8,12 +8,12 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use agentpass_actors::{
-    Headers, InboundProvider, InboundRequest, Ingested, Rejected, WEBHOOK_PREFIX,
+    Headers, InboundProvider, InboundRequest, Ingested, Rejected, StoreError, WEBHOOK_PREFIX,
 };
 use warp::http::{HeaderMap, StatusCode};
 use warp::{Filter, Rejection, Reply};
 
-use super::error::ApiError;
+use super::error::{store_failed, ApiError};
 use super::server::PeerAddr;
 use super::AppState;
 
@@ -93,12 +93,24 @@ async fn handle(
         }
     };
     let (sid, to) = (sms.sms_id.clone(), sms.to.clone());
-    match state.service.ingest(sms).await {
-        Ok(Ingested::Stored(_)) => tracing::info!("Stored SMS {sid} for {to}"),
-        Ok(Ingested::Duplicate(_)) => tracing::info!("Duplicate SMS {sid} for {to} ignored"),
-        Err(e) => {
+    // A write that is not durable in time is answered 503 so the provider retries; if
+    // it lands later the retry is a duplicate, and a 200 is never sent before it lands.
+    let stored = tokio::time::timeout(state.write_timeout, state.service.ingest(sms)).await;
+    match stored {
+        Ok(Ok(Ingested::Stored(_))) => tracing::info!("Stored SMS {sid} for {to}"),
+        Ok(Ok(Ingested::Duplicate(_))) => tracing::info!("Duplicate SMS {sid} for {to} ignored"),
+        Ok(Err(e)) => {
             tracing::error!(error = %e, "could not store SMS {sid}");
-            return Err(ApiError::internal("could not store the message").into());
+            return Err(match e {
+                StoreError::Unavailable { .. } => ApiError::store_busy(),
+                _ => store_failed(state.service.store(), "could not store the message".into()),
+            }
+            .into());
+        }
+        Err(_) => {
+            let secs = state.write_timeout.as_secs_f64();
+            tracing::error!("SMS {sid} was not stored within {secs} s: answered 503");
+            return Err(ApiError::store_busy().into());
         }
     }
     Ok(reply(provider))

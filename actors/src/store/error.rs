@@ -37,6 +37,13 @@ pub enum StoreError {
         #[source]
         source: Arc<dyn std::error::Error + Send + Sync>,
     },
+    /// The store cannot take writes now (disk short of space, a flush stuck or
+    /// failed); nothing was written. Try again later.
+    #[error("the store cannot take writes now: {reason}")]
+    Unavailable {
+        /// Why, for operators (logs, `/healthz`).
+        reason: String,
+    },
     /// A stored record could not be decoded.
     #[error("corrupt record in the store: {source}")]
     Corrupt {

@@ -116,6 +116,12 @@ pub trait Store: Send + Sync + 'static {
     /// as soon as it is durable.
     fn watch(&self, number: &str) -> Watch;
 
+    /// `Ok` while the store can take writes; else why not (for `/healthz`). Cheap: it
+    /// reads state the backend keeps, it does not write.
+    fn health(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
     /// Finishes queued writes and closes the store; later writes fail with
     /// [`StoreError::Closed`].
     async fn close(&self);

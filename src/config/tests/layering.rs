@@ -42,6 +42,8 @@ fn defaults() {
     assert_eq!(s.history_retention, Duration::from_secs(7 * 86_400));
     assert_eq!(s.purge_interval, Duration::from_secs(3600));
     assert_eq!(s.cache_capacity, 67_108_864);
+    assert_eq!(s.min_free_bytes, 67_108_864);
+    assert_eq!(s.write_timeout, Duration::from_secs(5));
 
     assert_eq!(load_from(None, &[]).unwrap(), config, "no file, no env");
     assert_eq!(load_from(Some(""), &[]).unwrap(), config, "empty file");

@@ -137,6 +137,8 @@ claim_lease = "500ms"
 history_retention = "1d"
 purge_interval = "10m"
 cache_capacity = 1048576
+min_free_bytes = 1000
+write_timeout = "2s"
 
 [limits]
 failed_signatures_per_minute = 5
@@ -184,6 +186,8 @@ const FULL_ENV: &[(&str, &str)] = &[
     ("AGENTPASS_STORE_HISTORY_RETENTION", "1d"),
     ("AGENTPASS_STORE_PURGE_INTERVAL", "10m"),
     ("AGENTPASS_STORE_CACHE_CAPACITY", "1048576"),
+    ("AGENTPASS_STORE_MIN_FREE_BYTES", "1000"),
+    ("AGENTPASS_STORE_WRITE_TIMEOUT", "2s"),
     ("AGENTPASS_LIMITS_FAILED_SIGNATURES_PER_MINUTE", "5"),
     ("AGENTPASS_LIMITS_FAILED_AUTH_PER_MINUTE", "4"),
     ("AGENTPASS_LIMITS_REQUESTS_PER_KEY_PER_SECOND", "3"),
@@ -237,6 +241,8 @@ fn full_config() -> Config {
             history_retention: secs(86_400),
             purge_interval: secs(600),
             cache_capacity: 1_048_576,
+            min_free_bytes: 1000,
+            write_timeout: secs(2),
         },
         limits: LimitsConfig {
             failed_signatures_per_minute: 5,

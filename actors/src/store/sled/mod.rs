@@ -4,9 +4,11 @@
 //!   store is converted on open by [`migrate`].
 //! - [`writer`]: the single group-commit writer thread; every write goes through it and
 //!   is answered only after the `flush()` that covers it.
+//! - [`health`]: the free-space and flush checks that keep sled from filling the disk.
 //! - [`read`] / [`write`]: the reads (any thread, straight from the trees) and the
 //!   writes (applied by the writer thread, in queue order).
 
+mod health;
 mod layout;
 mod migrate;
 mod read;
@@ -16,9 +18,11 @@ mod writer;
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 
+use self::health::Health;
 use self::trees::{io, Trees};
 use self::writer::{Job, Writer};
 use crate::clock::Millis;
@@ -35,14 +39,52 @@ pub struct SledStore {
     trees: Arc<Trees>,
     writer: Writer,
     feed: Feed,
+    health: Arc<Health>,
+    close_limit: Duration,
+}
+
+/// How a sled store is opened.
+#[derive(Clone, Debug)]
+pub struct SledOptions {
+    /// sled's page cache, in bytes.
+    pub cache_bytes: u64,
+    /// Free disk space kept: writes are refused (and retried by their senders) rather
+    /// than let sled hit a full disk, which it does not survive.
+    pub min_free_bytes: u64,
+    /// A flush running longer than this makes new writes fail at once instead of
+    /// queueing behind it, and `health` report it.
+    pub stall_after: Duration,
+    /// Longest `close` waits for the last flush.
+    pub close_limit: Duration,
+}
+
+impl Default for SledOptions {
+    fn default() -> Self {
+        SledOptions {
+            cache_bytes: 64 << 20,
+            min_free_bytes: 64 << 20,
+            stall_after: Duration::from_secs(5),
+            close_limit: Duration::from_secs(10),
+        }
+    }
 }
 
 impl SledStore {
-    /// Opens (or creates) the store in `dir` with a page cache of `cache_bytes`.
+    /// Opens (or creates) the store in `dir` with a page cache of `cache_bytes` and
+    /// the other [`SledOptions`] defaults.
     pub fn open(dir: &Path, cache_bytes: u64) -> Result<SledStore, StoreError> {
+        let options = SledOptions {
+            cache_bytes,
+            ..SledOptions::default()
+        };
+        SledStore::open_with(dir, &options)
+    }
+
+    /// Opens (or creates) the store in `dir`.
+    pub fn open_with(dir: &Path, options: &SledOptions) -> Result<SledStore, StoreError> {
         let db = ::sled::Config::new()
             .path(dir.join("db"))
-            .cache_capacity(cache_bytes)
+            .cache_capacity(options.cache_bytes)
             .open()
             .map_err(|e| match e {
                 ::sled::Error::Io(io) if io.to_string().contains("could not acquire lock") => {
@@ -61,11 +103,18 @@ impl SledStore {
             db,
         });
         let feed = Feed::default();
-        let writer = writer::spawn(trees.clone(), feed.clone());
+        let health = Arc::new(Health::new(
+            dir.to_path_buf(),
+            options.min_free_bytes,
+            options.stall_after,
+        ));
+        let writer = writer::spawn(trees.clone(), feed.clone(), health.clone());
         Ok(SledStore {
             trees,
             writer,
             feed,
+            health,
+            close_limit: options.close_limit,
         })
     }
 }
@@ -164,9 +213,13 @@ impl Store for SledStore {
         self.feed.watch(number)
     }
 
+    fn health(&self) -> Result<(), StoreError> {
+        self.health.report()
+    }
+
     async fn close(&self) {
         // Joining the writer waits for its last flush: off the async workers.
-        let writer = self.writer.clone();
-        let _ = tokio::task::spawn_blocking(move || writer.close()).await;
+        let (writer, limit) = (self.writer.clone(), self.close_limit);
+        let _ = tokio::task::spawn_blocking(move || writer.close(limit)).await;
     }
 }

@@ -8,6 +8,11 @@
 //! and a caller that got `Ok` knows its write survives `kill -9`. (`flush_async` is not
 //! used: it deadlocks with concurrent callers in sled 0.34.7.) Because one thread applies
 //! writes in order, check-then-insert (idempotency, compare-and-set) is atomic.
+//!
+//! Before a batch is applied, [`Health::admit`] checks that it can be made durable
+//! (disk space, no stuck or failed flush); a batch that cannot is refused whole, at
+//! once, with nothing applied — a caller is never left waiting on a flush that cannot
+//! finish, and writes resume by themselves when space is back.
 
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -15,6 +20,7 @@ use std::thread::JoinHandle;
 
 use tokio::sync::oneshot;
 
+use super::health::Health;
 use super::trees::Trees;
 use super::write;
 use crate::clock::Millis;
@@ -53,6 +59,32 @@ pub(super) enum Job {
         max_scan: usize,
         reply: Reply<PurgeStep>,
     },
+}
+
+impl Job {
+    /// About how many bytes the write adds to the store, for the free-space check.
+    fn size(&self) -> u64 {
+        const OVERHEAD: usize = 128;
+        let bytes = match self {
+            Job::Insert(sms, _) => {
+                let extra: usize = sms.extra.iter().map(|(k, v)| k.len() + v.len()).sum();
+                sms.body.len() + sms.sender.len() + sms.sms_id.len() + extra + OVERHEAD
+            }
+            _ => OVERHEAD,
+        };
+        bytes as u64
+    }
+
+    /// Answers the caller with `error` without applying anything.
+    fn refuse(self, error: StoreError) {
+        match self {
+            Job::Insert(_, reply) => drop(reply.send(Err(error))),
+            Job::SetDelivered { reply, .. }
+            | Job::PutNumber { reply, .. }
+            | Job::RemoveNumber { reply, .. } => drop(reply.send(Err(error))),
+            Job::Purge { reply, .. } => drop(reply.send(Err(error))),
+        }
+    }
 }
 
 /// An applied write waiting for its flush: the reply owed and what the write did.
@@ -123,11 +155,11 @@ pub(super) struct Writer {
     thread: Arc<Mutex<Option<JoinHandle<()>>>>,
 }
 
-pub(super) fn spawn(trees: Arc<Trees>, feed: Feed) -> Writer {
+pub(super) fn spawn(trees: Arc<Trees>, feed: Feed, health: Arc<Health>) -> Writer {
     let (tx, rx) = mpsc::channel::<Job>();
     let thread = std::thread::Builder::new()
         .name("store-writer".into())
-        .spawn(move || run(&trees, rx, feed))
+        .spawn(move || run(&trees, rx, feed, health))
         .expect("spawn store writer thread");
     Writer {
         tx: Arc::new(Mutex::new(Some(tx))),
@@ -166,23 +198,37 @@ impl Writer {
         })
     }
 
-    /// Closes the queue; the thread drains and flushes what is queued, then exits.
-    pub(super) fn close(&self) {
+    /// Closes the queue; the thread drains and flushes what is queued, then exits. Waits
+    /// at most `limit` for that: a flush stuck in the engine must not stop a shutdown
+    /// (whatever it holds was never acknowledged).
+    pub(super) fn close(&self, limit: std::time::Duration) {
         self.tx.lock().expect("writer lock").take();
-        if let Some(thread) = self.thread.lock().expect("writer lock").take() {
+        let Some(thread) = self.thread.lock().expect("writer lock").take() else {
+            return;
+        };
+        let (done_tx, done_rx) = mpsc::channel();
+        std::thread::spawn(move || {
             let _ = thread.join();
+            let _ = done_tx.send(());
+        });
+        if done_rx.recv_timeout(limit).is_err() {
+            tracing::error!(
+                "the store's last flush did not finish within {} s; shutting down without it (no write it holds was acknowledged)",
+                limit.as_secs()
+            );
         }
     }
 }
 
 /// Applies batches in queue order and hands each to the flusher, so the next batch is
 /// applied while the previous one is being made durable.
-fn run(trees: &Trees, rx: mpsc::Receiver<Job>, feed: Feed) {
+fn run(trees: &Trees, rx: mpsc::Receiver<Job>, feed: Feed, health: Arc<Health>) {
     let (done_tx, done_rx) = mpsc::channel::<Vec<Applied>>();
     let db = trees.db.clone();
+    let flusher_health = health.clone();
     let flusher = std::thread::Builder::new()
         .name("store-flusher".into())
-        .spawn(move || flush_and_reply(&db, done_rx, &feed))
+        .spawn(move || flush_and_reply(&db, done_rx, &feed, &flusher_health))
         .expect("spawn store flusher thread");
     let mut batch = Vec::with_capacity(64);
     while let Ok(first) = rx.recv() {
@@ -192,6 +238,11 @@ fn run(trees: &Trees, rx: mpsc::Receiver<Job>, feed: Feed) {
                 Ok(job) => batch.push(job),
                 Err(_) => break,
             }
+        }
+        let bytes = batch.iter().map(Job::size).sum();
+        if let Err(refused) = health.admit(bytes) {
+            batch.drain(..).for_each(|job| job.refuse(refused.clone()));
+            continue;
         }
         let applied = batch.drain(..).map(|job| apply(trees, job)).collect();
         if done_tx.send(applied).is_err() {
@@ -204,11 +255,18 @@ fn run(trees: &Trees, rx: mpsc::Receiver<Job>, feed: Feed) {
 
 /// Flushes once for every batch applied so far (one `flush()` covers all writes before
 /// it), then answers their callers: an `Ok` means durable.
-fn flush_and_reply(db: &::sled::Db, done: mpsc::Receiver<Vec<Applied>>, feed: &Feed) {
+fn flush_and_reply(
+    db: &::sled::Db,
+    done: mpsc::Receiver<Vec<Applied>>,
+    feed: &Feed,
+    health: &Health,
+) {
     while let Ok(first) = done.recv() {
         let mut batches = vec![first];
         batches.extend(done.try_iter());
+        health.flush_begins();
         let flushed = db.flush().map(drop).map_err(StoreError::io);
+        health.flush_ended(&flushed);
         for applied in batches.into_iter().flatten() {
             applied.finish(&flushed, feed);
         }
