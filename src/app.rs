@@ -19,6 +19,7 @@ use crate::config::{Config, ConfigError, Mode};
 use crate::http::auth::{ApiKeys, Scope};
 use crate::http::{routes, AppState};
 use crate::secrets;
+use crate::twilio::keys::WebhookKeys;
 
 /// Why the service could not start.
 #[derive(Debug, thiserror::Error)]
@@ -143,8 +144,9 @@ async fn start_with_store(
         .into_iter()
         .map(|(n, _)| n)
         .collect();
+    let keys_for_webhooks = webhook_keys(config, signing_key);
     let providers =
-        crate::providers::build(config, mode, signing_key, &public_base_url, &existing)?;
+        crate::providers::build(config, mode, keys_for_webhooks, &public_base_url, &existing)?;
     let settings = Settings {
         inbox_retention: config.delivery.inbox_retention,
         claim_lease: config.delivery.claim_lease,
@@ -246,6 +248,21 @@ pub fn signing_key(config: &Config, mode: Mode) -> Result<String, AppError> {
         path.display()
     );
     Ok(token)
+}
+
+/// Every secret a webhook may be signed with: `signing_key` (see [`signing_key`]) and
+/// the previous auth token; the webhook shared key and its predecessor.
+pub fn webhook_keys(config: &Config, signing_key: String) -> WebhookKeys {
+    let expose = |s: &Option<crate::config::Secret>| s.as_ref().map(|s| s.expose().to_owned());
+    WebhookKeys {
+        tokens: std::iter::once(signing_key)
+            .chain(expose(&config.twilio.previous_auth_token))
+            .collect(),
+        shared: expose(&config.webhook.shared_key)
+            .into_iter()
+            .chain(expose(&config.webhook.previous_shared_key))
+            .collect(),
+    }
 }
 
 /// The accepted API keys; a dev key on loopback when none is configured; refusal to

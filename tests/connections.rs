@@ -52,6 +52,17 @@ async fn idle_connections_cannot_take_the_service_offline() {
     let reply = until_closed(&mut extra).await;
     assert!(reply.starts_with("HTTP/1.1 503"), "{reply}");
     assert!(reply.contains("too many connections"), "{reply}");
+    // A whole reply: the body is as long as its Content-Length says, and is JSON.
+    let (head, body) = reply.split_once("\r\n\r\n").unwrap();
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length: "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(body.len(), length, "{reply}");
+    let v: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert_eq!(v["error"]["code"], "busy");
     // The idle ones are closed by the header timeout, and the service answers again.
     let started = Instant::now();
     for conn in idle.iter_mut().take(20) {

@@ -240,3 +240,140 @@ async fn a_signed_request_spliced_into_another_message_sid_is_refused() {
         "one message stored: {v}"
     );
 }
+
+#[tokio::test]
+async fn sha256_shared_keys_json_bodies_and_two_keys_during_a_rotation_are_accepted() {
+    use agentpass_sms::twilio::signature::{compute_with, Algorithm};
+    let s = Server::start(&[
+        ("TWILIO_AUTH_TOKEN", "token-current"),
+        ("TWILIO_PREVIOUS_AUTH_TOKEN", "token-previous"),
+        ("AGENTPASS_WEBHOOK_SHARED_KEY", "shared-current"),
+        ("AGENTPASS_WEBHOOK_PREVIOUS_SHARED_KEY", "shared-previous"),
+    ]);
+    let n = s.assign("ap_1").await;
+    let url = s.webhook_url();
+    let settings = "key=KS00000000000000000000000000000000,algorithm=HMAC_SHA256";
+    let post =
+        |signature: String, settings: Option<&'static str>, params: Vec<(String, String)>| {
+            let mut request = client()
+                .post(&url)
+                .header("X-Twilio-Signature", signature)
+                .form(&params);
+            if let Some(value) = settings {
+                request = request.header("X-Twilio-Webhooks-Signature-Settings", value);
+            }
+            async move { request.send().await.unwrap().status().as_u16() }
+        };
+    let params = |tag: &str| twilio_params(&sid(tag), "+14155550100", &n, "code 246810");
+    let cases = [
+        ("SHA1CUR", Algorithm::Sha1, "token-current", None, 200),
+        ("SHA1PREV", Algorithm::Sha1, "token-previous", None, 200),
+        ("SHA1OTHER", Algorithm::Sha1, "token-other", None, 403),
+        (
+            "SHA256CUR",
+            Algorithm::Sha256,
+            "shared-current",
+            Some(settings),
+            200,
+        ),
+        (
+            "SHA256PREV",
+            Algorithm::Sha256,
+            "shared-previous",
+            Some(settings),
+            200,
+        ),
+        // Not a downgrade: with the settings header the auth token does not count.
+        (
+            "SHA256TOKEN",
+            Algorithm::Sha256,
+            "token-current",
+            Some(settings),
+            403,
+        ),
+        (
+            "SHA1TOKENHDR",
+            Algorithm::Sha1,
+            "token-current",
+            Some(settings),
+            403,
+        ),
+        // And a shared-key signature is not accepted without the header.
+        (
+            "SHA256NOHDR",
+            Algorithm::Sha256,
+            "shared-current",
+            None,
+            403,
+        ),
+    ];
+    for (tag, algorithm, key, settings, want) in cases {
+        let p = params(tag);
+        let signature = compute_with(algorithm, key, &url, &p);
+        assert_eq!(post(signature, settings, p).await, want, "{tag}");
+    }
+    let bad = "key=KS1,algorithm=HMAC_MD5";
+    let p = params("MD5");
+    let signature = compute_with(Algorithm::Sha256, "shared-current", &url, &p);
+    assert_eq!(
+        post(signature, Some(bad), p).await,
+        403,
+        "unknown algorithm"
+    );
+
+    // A JSON body: signed over the URL with bodySHA256, the body checked against it.
+    let body = serde_json::json!({
+        "MessageSid": sid("JSON1"), "From": "+14155550100", "To": n, "Body": "json code 135790",
+        "NumMedia": 0,
+    })
+    .to_string();
+    let hash = {
+        use sha2::Digest;
+        sha2::Sha256::digest(body.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    let json_url = format!("{url}?bodySHA256={hash}");
+    let signature = compute_with(Algorithm::Sha1, "token-current", &json_url, &[]);
+    let send_json = |body: String, signature: String| {
+        let request = client()
+            .post(&json_url)
+            .header("X-Twilio-Signature", signature)
+            .header("content-type", "application/json")
+            .body(body);
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    let tampered = body.replace("135790", "999999");
+    assert_eq!(
+        send_json(tampered, signature.clone()).await,
+        403,
+        "body hash"
+    );
+    assert_eq!(send_json(body, signature).await, 200);
+
+    let (_, v) = s
+        .get(&format!("/v1/numbers/{}/messages?limit=100", enc(&n)))
+        .await;
+    let mut stored: Vec<&str> = v["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    stored.sort_unstable();
+    let mut want: Vec<String> = ["SHA1CUR", "SHA1PREV", "SHA256CUR", "SHA256PREV", "JSON1"]
+        .iter()
+        .map(|t| sid(t))
+        .collect();
+    want.sort_unstable();
+    assert_eq!(stored, want, "exactly the accepted ones are stored");
+    let json = v["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == sid("JSON1").as_str())
+        .unwrap();
+    assert_eq!(json["body"], "json code 135790");
+    assert!(!s.log().contains("shared-current") && !s.log().contains("token-previous"));
+}

@@ -336,9 +336,11 @@ impl Pool {
                     // Queued now: applied before the assignment written just below.
                     let added = self.ctx.store.put_number(&owned.phone_number, None, record);
                     let number = owned.phone_number.clone();
+                    let (store, myself) = (self.ctx.store.clone(), myself.clone());
                     tokio::spawn(async move {
                         if let Err(e) = added.await {
                             tracing::error!(%number, error = %e, "could not record a provisioned number");
+                            refresh(&*store, &myself, &number).await;
                         }
                     });
                 }

@@ -37,6 +37,10 @@ pub struct TwilioConfig {
     /// Twilio signs webhook requests with.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auth_token: Option<Secret>,
+    /// The auth token being replaced, during a rotation: webhooks Twilio signed with
+    /// it are still accepted until it is removed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_auth_token: Option<Secret>,
     /// Numbers already owned (E.164, e.g. `+15551234567`) that make up the
     /// pool handed out to agents.
     pub phone_numbers: Vec<String>,
@@ -58,6 +62,7 @@ impl Default for TwilioConfig {
         Self {
             account_sid: None,
             auth_token: None,
+            previous_auth_token: None,
             phone_numbers: Vec::new(),
             api_base: "https://api.twilio.com".to_string(),
             country: "US".to_string(),
@@ -75,6 +80,14 @@ pub struct WebhookConfig {
     /// Twilio auth token to sign with.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<Secret>,
+    /// The secret of a Twilio webhook shared key: requests that name a signing
+    /// algorithm in `X-Twilio-Webhooks-Signature-Settings` (HMAC-SHA256) are checked
+    /// with it instead of the auth token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shared_key: Option<Secret>,
+    /// The shared key being replaced, during a rotation: still accepted until removed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_shared_key: Option<Secret>,
     /// Largest request body accepted, so a bad client cannot exhaust memory.
     pub max_body_bytes: u64,
 }
@@ -83,6 +96,8 @@ impl Default for WebhookConfig {
     fn default() -> Self {
         Self {
             secret: None,
+            shared_key: None,
+            previous_shared_key: None,
             max_body_bytes: 65_536,
         }
     }

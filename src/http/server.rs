@@ -38,7 +38,7 @@ pub struct ConnectionLimits {
 }
 
 /// The reply to a connection over the cap.
-const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: 86\r\n\r\n{\"error\":{\"code\":\"busy\",\"message\":\"too many connections: try again in a second\"}}\n";
+const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: 82\r\n\r\n{\"error\":{\"code\":\"busy\",\"message\":\"too many connections: try again in a second\"}}\n";
 
 /// Serves `routes` on `listener` until `shutdown` resolves, then finishes what is in
 /// flight.

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use agentpass_actors::{InboundProvider, MockProvider, NumberProvider, Service};
 
 use crate::config::{Config, Mode};
+use crate::twilio::keys::WebhookKeys;
 use crate::twilio::{TwilioProvider, TwilioWebhook};
 
 /// Work a provider runs beside the service until shutdown.
@@ -34,20 +35,20 @@ pub struct Providers {
     pub background: Vec<BackgroundJob>,
 }
 
-/// Builds the providers of `mode`. `signing_key` verifies mock-mode webhooks; `existing`
+/// Builds the providers of `mode`. `keys` verify the webhooks; `existing`
 /// are the pool's numbers (mock numbers continue after them); bought Twilio numbers are
 /// pointed at `public_base_url`.
 pub fn build(
     config: &Config,
     mode: Mode,
-    signing_key: String,
+    keys: WebhookKeys,
     public_base_url: &str,
     existing: &[String],
 ) -> Result<Providers, crate::twilio::TwilioError> {
     match mode {
         Mode::Mock => Ok(Providers {
             numbers: Arc::new(MockProvider::after(existing.iter().map(String::as_str))),
-            inbound: vec![Arc::new(TwilioWebhook::mock(signing_key))],
+            inbound: vec![Arc::new(TwilioWebhook::mock(keys))],
             background: Vec::new(),
         }),
         Mode::Twilio => {
@@ -63,7 +64,7 @@ pub fn build(
                 Box::new(move |service| Box::pin(reconcile::run(lister, service, interval)));
             Ok(Providers {
                 numbers,
-                inbound: vec![Arc::new(TwilioWebhook::new(signing_key))],
+                inbound: vec![Arc::new(TwilioWebhook::new(keys))],
                 background: vec![check, reconcile],
             })
         }

@@ -1,4 +1,5 @@
-//! Strict parser for `application/x-www-form-urlencoded` request bodies.
+//! Strict parsers for webhook bodies: `application/x-www-form-urlencoded`, and the flat
+//! JSON objects Twilio sends with `bodySHA256` in the URL.
 //!
 //! Twilio posts webhook parameters in this encoding. Unlike browsers, which
 //! keep malformed percent escapes literally, this parser rejects them, and it
@@ -24,6 +25,28 @@ pub enum FormError {
         /// The parameter name (lossily decoded if the name itself is invalid).
         key: String,
     },
+    /// A JSON body that is not one object of strings, numbers, booleans and nulls.
+    #[error("the JSON body must be one flat object of strings, numbers and booleans")]
+    NotFlatJson,
+}
+
+/// Parses a JSON body (`{"MessageSid": "SM…", "To": "+1…", …}`) into `(name, value)`
+/// pairs: strings as they are, numbers and booleans as their JSON text, nulls left out.
+pub fn parse_json(body: &[u8]) -> Result<Vec<(String, String)>, FormError> {
+    let object: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(body).map_err(|_| FormError::NotFlatJson)?;
+    let mut pairs = Vec::with_capacity(object.len());
+    for (key, value) in object {
+        let text = match value {
+            serde_json::Value::String(s) => s,
+            serde_json::Value::Number(n) => n.to_string(),
+            serde_json::Value::Bool(b) => b.to_string(),
+            serde_json::Value::Null => continue,
+            _ => return Err(FormError::NotFlatJson),
+        };
+        pairs.push((key, text));
+    }
+    Ok(pairs)
 }
 
 /// Parses a form body into `(name, value)` pairs, in order, keeping repeats.

@@ -5,9 +5,10 @@
 //!   listing, webhook update, release and message listing.
 //! - [`TwilioProvider`] ([`provider`]): the [`NumberProvider`] the pool uses.
 //! - [`check`]: `twilio check` / `twilio sync-webhooks` for the CLI.
-//! - [`signature`], [`form`], [`webhook`]: the inbound webhook as an
-//!   [`InboundProvider`](agentpass_actors::InboundProvider) — `X-Twilio-Signature`, the
-//!   form body, the TwiML reply.
+//! - [`signature`], [`keys`], [`form`], [`webhook`]: the inbound webhook as an
+//!   [`InboundProvider`](agentpass_actors::InboundProvider) — `X-Twilio-Signature`
+//!   (HMAC-SHA1 with the auth token or HMAC-SHA256 with a shared key, two keys during a
+//!   rotation), the form (or JSON) body, the TwiML reply.
 //!
 //! ```ignore
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -28,6 +29,7 @@ pub mod dates;
 pub mod de;
 pub mod error;
 pub mod form;
+pub mod keys;
 pub mod models;
 pub mod provider;
 pub mod rest;

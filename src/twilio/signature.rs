@@ -1,11 +1,14 @@
 //! Twilio request signatures (`X-Twilio-Signature`).
 //!
 //! Twilio signs every webhook request with
-//! `base64(HMAC-SHA1(auth_token, url + k1 + v1 + k2 + v2 + ...))`, where the
-//! POST parameters are sorted by key. This matches Twilio's own validators
-//! (e.g. `twilio-python`'s `RequestValidator`): a repeated key contributes one
-//! `key + value` per occurrence, and the values of one key are sorted too, so
-//! the pairs are effectively sorted by `(key, value)`.
+//! `base64(HMAC(key, url + k1 + v1 + k2 + v2 + ...))`, where the POST parameters are
+//! sorted by key. The HMAC is SHA-1 keyed with the auth token, or, when the account has
+//! a webhook shared key (the request then names the algorithm in
+//! `X-Twilio-Webhooks-Signature-Settings`), SHA-256 keyed with its secret: only the
+//! hash changes. This matches Twilio's own validators (e.g. `twilio-python`'s
+//! `RequestValidator`): a repeated key contributes one `key + value` per occurrence,
+//! and the values of one key are sorted too, so the pairs are effectively sorted by
+//! `(key, value)`.
 //!
 //! Twilio is inconsistent about whether the signed URL carries the scheme's
 //! default port, so [`validate`] accepts the URL as given and the same URL
@@ -14,22 +17,50 @@
 use base64::{engine::general_purpose::STANDARD, Engine as _};
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
+use sha2::Sha256;
 use subtle::{Choice, ConstantTimeEq};
 
-type HmacSha1 = Hmac<Sha1>;
+/// The HMAC a request is signed with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Algorithm {
+    /// HMAC-SHA1, keyed with the auth token: Twilio's default.
+    Sha1,
+    /// HMAC-SHA256, keyed with a webhook shared key's secret.
+    Sha256,
+}
 
-/// Computes the `X-Twilio-Signature` value for a request.
+/// Computes the `X-Twilio-Signature` value for a request signed with the auth token.
 ///
 /// `url` is the full URL Twilio requested (including any query string) and
 /// `params` the decoded POST parameters, in any order; repeated keys are kept.
 pub fn compute(auth_token: &str, url: &str, params: &[(String, String)]) -> String {
+    compute_with(Algorithm::Sha1, auth_token, url, params)
+}
+
+/// Computes the signature of a request with `algorithm` keyed with `key`.
+pub fn compute_with(
+    algorithm: Algorithm,
+    key: &str,
+    url: &str,
+    params: &[(String, String)],
+) -> String {
+    match algorithm {
+        Algorithm::Sha1 => mac::<Hmac<Sha1>>(key, url, params),
+        Algorithm::Sha256 => mac::<Hmac<Sha256>>(key, url, params),
+    }
+}
+
+fn mac<M: Mac + hmac::digest::KeyInit>(
+    key: &str,
+    url: &str,
+    params: &[(String, String)],
+) -> String {
     let mut sorted: Vec<&(String, String)> = params.iter().collect();
     // Sort by key, then by value for repeated keys (byte order of UTF-8 is
     // code-point order, which is what Twilio's libraries use).
     sorted.sort_unstable();
-
     let mut mac =
-        HmacSha1::new_from_slice(auth_token.as_bytes()).expect("HMAC accepts keys of any length");
+        <M as Mac>::new_from_slice(key.as_bytes()).expect("HMAC accepts keys of any length");
     mac.update(url.as_bytes());
     for (key, value) in sorted {
         mac.update(key.as_bytes());
@@ -38,24 +69,41 @@ pub fn compute(auth_token: &str, url: &str, params: &[(String, String)]) -> Stri
     STANDARD.encode(mac.finalize().into_bytes())
 }
 
-/// Checks an `X-Twilio-Signature` header value in constant time.
+/// Checks an `X-Twilio-Signature` header value signed with the auth token (HMAC-SHA1),
+/// in constant time; see [`validate_with`].
+pub fn validate(auth_token: &str, url: &str, params: &[(String, String)], signature: &str) -> bool {
+    validate_with(Algorithm::Sha1, &[auth_token], url, params, signature)
+}
+
+/// Checks an `X-Twilio-Signature` header value in constant time against every key in
+/// `keys` (two during a rotation).
 ///
 /// Returns `true` if `signature` matches `url` as given, or `url` with the
 /// scheme's default port added (when it has no port) or removed (when it has
-/// the default port). Other ports are never changed. An empty signature is
-/// always rejected.
-pub fn validate(auth_token: &str, url: &str, params: &[(String, String)], signature: &str) -> bool {
+/// the default port), under one of the keys. Other ports are never changed. An empty
+/// signature is always rejected.
+pub fn validate_with(
+    algorithm: Algorithm,
+    keys: &[&str],
+    url: &str,
+    params: &[(String, String)],
+    signature: &str,
+) -> bool {
     if signature.is_empty() {
         return false;
     }
-    let matches = |candidate: &str| -> Choice {
-        compute(auth_token, candidate, params)
-            .as_bytes()
-            .ct_eq(signature.as_bytes())
-    };
-    let mut ok = matches(url);
-    if let Some(variant) = port_variant(url) {
-        ok |= matches(&variant);
+    let variant = port_variant(url);
+    let mut ok = Choice::from(0);
+    for key in keys {
+        let matches = |candidate: &str| -> Choice {
+            compute_with(algorithm, key, candidate, params)
+                .as_bytes()
+                .ct_eq(signature.as_bytes())
+        };
+        ok |= matches(url);
+        if let Some(variant) = &variant {
+            ok |= matches(variant);
+        }
     }
     ok.into()
 }
@@ -112,6 +160,40 @@ mod tests {
     fn twilio_published_example() {
         assert_eq!(compute(TOKEN, URL, &example_params()), EXPECTED);
         assert!(validate(TOKEN, URL, &example_params(), EXPECTED));
+    }
+
+    #[test]
+    fn sha256_signs_the_same_string_with_the_other_hash() {
+        // Computed independently with Python's hmac module over Twilio's example.
+        let want = "033hgUJA9M/hXIZsYjwkerEP/DBm35nEri5FhCYjA5s=";
+        let params = example_params();
+        assert_eq!(compute_with(Algorithm::Sha256, TOKEN, URL, &params), want);
+        assert!(validate_with(
+            Algorithm::Sha256,
+            &["other", TOKEN],
+            URL,
+            &params,
+            want
+        ));
+        assert!(!validate_with(
+            Algorithm::Sha1,
+            &[TOKEN],
+            URL,
+            &params,
+            want
+        ));
+        let with_port = "https://mycompany.com:443/myapp.php?foo=1&bar=2";
+        assert_eq!(
+            compute_with(Algorithm::Sha256, TOKEN, with_port, &params),
+            "grxRoa/VNtXxd524NGLxIdev83nh23xhrRUVm50Umq4="
+        );
+        assert!(validate_with(
+            Algorithm::Sha256,
+            &[TOKEN],
+            with_port,
+            &params,
+            want
+        ));
     }
 
     #[test]

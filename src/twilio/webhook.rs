@@ -6,7 +6,8 @@ use agentpass_actors::{
     InboundProvider, InboundReply, InboundRequest, InboundSms, Rejected, WEBHOOK_PREFIX,
 };
 
-use super::{form, signature};
+use super::form;
+use super::keys::{self, WebhookKeys};
 
 /// The empty TwiML reply Twilio expects.
 pub const TWIML: &str = r#"<?xml version="1.0" encoding="UTF-8"?><Response></Response>"#;
@@ -30,28 +31,25 @@ pub fn is_message_sid(sid: &str) -> bool {
         && sid.as_bytes()[2..].iter().all(u8::is_ascii_hexdigit)
 }
 
-/// Twilio's webhook, verified with `signing_key` (the auth token).
+/// Twilio's webhook, verified with `keys`.
 pub struct TwilioWebhook {
-    signing_key: String,
+    keys: WebhookKeys,
     name: &'static str,
 }
 
 impl TwilioWebhook {
-    /// Twilio mode: signed with the account's auth token.
-    pub fn new(auth_token: String) -> Self {
+    /// Twilio mode: signed with the account's auth token or a webhook shared key.
+    pub fn new(keys: WebhookKeys) -> Self {
         TwilioWebhook {
-            signing_key: auth_token,
+            keys,
             name: "twilio",
         }
     }
 
     /// Mock mode: Twilio's wire format, signed with the mock signing key (what
     /// `agentpass-sms sms send` signs with).
-    pub fn mock(signing_key: String) -> Self {
-        TwilioWebhook {
-            signing_key,
-            name: "mock",
-        }
+    pub fn mock(keys: WebhookKeys) -> Self {
+        TwilioWebhook { keys, name: "mock" }
     }
 }
 
@@ -70,12 +68,29 @@ impl InboundProvider for TwilioWebhook {
                 "missing X-Twilio-Signature header".into(),
             ));
         };
-        let params = form::parse(request.body).map_err(|e| Rejected::BadRequest(e.to_string()))?;
-        if !signature::validate(&self.signing_key, request.url, &params, sig) {
-            return Err(Rejected::Signature(
-                "X-Twilio-Signature does not match".into(),
-            ));
-        }
+        let settings = request.headers.get(keys::SETTINGS_HEADER);
+        let params = match keys::body_sha256(request.url) {
+            // A JSON body: the signature covers the URL (with the body's hash) alone.
+            Some(hash) => {
+                if !keys::body_matches(request.body, hash) {
+                    return Err(Rejected::Signature(
+                        "the body does not match bodySHA256".into(),
+                    ));
+                }
+                self.keys
+                    .verify(settings, request.url, &[], sig)
+                    .map_err(Rejected::Signature)?;
+                form::parse_json(request.body).map_err(|e| Rejected::BadRequest(e.to_string()))?
+            }
+            None => {
+                let params =
+                    form::parse(request.body).map_err(|e| Rejected::BadRequest(e.to_string()))?;
+                self.keys
+                    .verify(settings, request.url, &params, sig)
+                    .map_err(Rejected::Signature)?;
+                params
+            }
+        };
         parse_sms(params).map(Some).map_err(Rejected::BadRequest)
     }
 

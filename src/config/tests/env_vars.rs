@@ -8,6 +8,10 @@ use super::*;
 const TWINS: &[(&str, &str)] = &[
     ("TWILIO_ACCOUNT_SID", "AGENTPASS_TWILIO_ACCOUNT_SID"),
     ("TWILIO_AUTH_TOKEN", "AGENTPASS_TWILIO_AUTH_TOKEN"),
+    (
+        "TWILIO_PREVIOUS_AUTH_TOKEN",
+        "AGENTPASS_TWILIO_PREVIOUS_AUTH_TOKEN",
+    ),
     ("TWILIO_PHONE_NUMBERS", "AGENTPASS_TWILIO_PHONE_NUMBERS"),
     ("WEBHOOK_SECRET", "AGENTPASS_WEBHOOK_SECRET"),
 ];
@@ -84,7 +88,7 @@ fn each_seed_variable_and_its_twin() {
 
 #[test]
 fn twins_may_agree() {
-    let values = [SID, TOKEN, "+15551230001", WEBHOOK_SECRET];
+    let values = [SID, TOKEN, OLD_TOKEN, "+15551230001", WEBHOOK_SECRET];
     let vars: Vec<(&str, &str)> = TWINS
         .iter()
         .zip(values)

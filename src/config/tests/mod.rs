@@ -23,6 +23,9 @@ const TOKEN: &str = "token-9f8e7d6c5b4a";
 const WEBHOOK_SECRET: &str = "whsec-1a2b3c4d5e";
 const ADMIN_KEY: &str = "admin-key-0d0e0a0d";
 const SCOPED_KEY: &str = "scoped-key-c0ffee";
+const OLD_TOKEN: &str = "old-token-77aa66bb";
+const SHARED_KEY: &str = "shared-key-5e5e5e";
+const OLD_SHARED_KEY: &str = "old-shared-key-4d4d";
 
 /// A config file in the temp directory, removed on drop.
 struct TempFile(PathBuf);
@@ -88,7 +91,15 @@ fn error_text(result: Result<Config, ConfigError>) -> String {
 
 /// Asserts that `text` shows none of the test secrets.
 fn assert_no_secret(text: &str) {
-    for secret in [TOKEN, WEBHOOK_SECRET, ADMIN_KEY, SCOPED_KEY] {
+    for secret in [
+        TOKEN,
+        WEBHOOK_SECRET,
+        ADMIN_KEY,
+        SCOPED_KEY,
+        OLD_TOKEN,
+        SHARED_KEY,
+        OLD_SHARED_KEY,
+    ] {
         assert!(!text.contains(secret), "secret leaked in: {text}");
     }
 }
@@ -110,6 +121,7 @@ passports = ["pp-1", "pp-2"]
 [twilio]
 account_sid = "ACfeedfacefeedfacefeedfacefeedface"
 auth_token = "token-9f8e7d6c5b4a"
+previous_auth_token = "old-token-77aa66bb"
 phone_numbers = ["+15551230001", "+15551230002"]
 api_base = "http://127.0.0.1:4010/"
 country = "CA"
@@ -118,6 +130,8 @@ reconcile_interval = "1m"
 
 [webhook]
 secret = "whsec-1a2b3c4d5e"
+shared_key = "shared-key-5e5e5e"
+previous_shared_key = "old-shared-key-4d4d"
 max_body_bytes = 1024
 
 [pool]
@@ -164,6 +178,7 @@ const FULL_ENV: &[(&str, &str)] = &[
     ("AGENTPASS_API_KEY", ADMIN_KEY),
     ("AGENTPASS_TWILIO_ACCOUNT_SID", SID),
     ("AGENTPASS_TWILIO_AUTH_TOKEN", TOKEN),
+    ("AGENTPASS_TWILIO_PREVIOUS_AUTH_TOKEN", OLD_TOKEN),
     (
         "AGENTPASS_TWILIO_PHONE_NUMBERS",
         "+15551230001,+15551230002",
@@ -173,6 +188,8 @@ const FULL_ENV: &[(&str, &str)] = &[
     ("AGENTPASS_TWILIO_AREA_CODE", "604"),
     ("AGENTPASS_TWILIO_RECONCILE_INTERVAL", "1m"),
     ("AGENTPASS_WEBHOOK_SECRET", WEBHOOK_SECRET),
+    ("AGENTPASS_WEBHOOK_SHARED_KEY", SHARED_KEY),
+    ("AGENTPASS_WEBHOOK_PREVIOUS_SHARED_KEY", OLD_SHARED_KEY),
     ("AGENTPASS_WEBHOOK_MAX_BODY_BYTES", "1024"),
     ("AGENTPASS_POOL_AUTO_PROVISION", "false"),
     ("AGENTPASS_POOL_MAX_NUMBERS", "3"),
@@ -214,6 +231,7 @@ fn full_config() -> Config {
         twilio: TwilioConfig {
             account_sid: Some(SID.into()),
             auth_token: Some(Secret::new(TOKEN)),
+            previous_auth_token: Some(Secret::new(OLD_TOKEN)),
             phone_numbers: vec!["+15551230001".into(), "+15551230002".into()],
             api_base: "http://127.0.0.1:4010".into(),
             country: "CA".into(),
@@ -222,6 +240,8 @@ fn full_config() -> Config {
         },
         webhook: WebhookConfig {
             secret: Some(Secret::new(WEBHOOK_SECRET)),
+            shared_key: Some(Secret::new(SHARED_KEY)),
+            previous_shared_key: Some(Secret::new(OLD_SHARED_KEY)),
             max_body_bytes: 1024,
         },
         pool: PoolConfig {

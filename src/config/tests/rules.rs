@@ -242,7 +242,19 @@ fn redacted_toml_shows_effective_config_without_secrets() {
             &mut reread.twilio.auth_token,
             &mut expected.twilio.auth_token,
         ),
+        (
+            &mut reread.twilio.previous_auth_token,
+            &mut expected.twilio.previous_auth_token,
+        ),
         (&mut reread.webhook.secret, &mut expected.webhook.secret),
+        (
+            &mut reread.webhook.shared_key,
+            &mut expected.webhook.shared_key,
+        ),
+        (
+            &mut reread.webhook.previous_shared_key,
+            &mut expected.webhook.previous_shared_key,
+        ),
     ] {
         assert!(a.is_some());
         *a = b.clone();
