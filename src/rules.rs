@@ -29,8 +29,9 @@ pub struct FilterSpec {
 }
 
 /// Largest compiled `match` pattern, so that a pattern cannot take the service's memory
-/// or time: 64 KiB of compiled program.
-const MAX_PATTERN_BYTES: usize = 64 * 1024;
+/// or time: 1 MiB of compiled program (Unicode classes are large: `\w{2,4}\W+\S` needs
+/// more than 64 KiB).
+const MAX_PATTERN_BYTES: usize = 1024 * 1024;
 
 /// Longest `match` pattern text.
 const MAX_PATTERN_LEN: usize = 1024;
@@ -66,12 +67,35 @@ impl FilterSpec {
     }
 }
 
+/// A JSON number that is a non-negative whole number, as `u64`: `10` and `10.0` alike
+/// (JSON Schema's `integer` admits both, and some clients send every number as a float).
+pub fn whole_number(n: &serde_json::Number) -> Option<u64> {
+    if let Some(n) = n.as_u64() {
+        return Some(n);
+    }
+    let f = n.as_f64()?;
+    // Below 2^53 every whole f64 is exact.
+    (f >= 0.0 && f.fract() == 0.0 && f < 9_007_199_254_740_992.0).then_some(f as u64)
+}
+
+/// Deserializes an optional non-negative whole number (see [`whole_number`]).
+pub fn optional_whole_number<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<u64>, D::Error> {
+    use serde::Deserialize;
+    match Option::<serde_json::Number>::deserialize(deserializer)? {
+        None => Ok(None),
+        Some(n) => whole_number(&n).map(Some).ok_or_else(|| {
+            serde::de::Error::custom(format!("{n} is not a non-negative whole number"))
+        }),
+    }
+}
+
 /// A `since` given as JSON: epoch milliseconds, an RFC 3339 string (or digits), or null.
 pub fn since_of_json(value: Option<&serde_json::Value>) -> Result<Option<Millis>, String> {
     match value {
         None | Some(serde_json::Value::Null) => Ok(None),
-        Some(serde_json::Value::Number(n)) => n
-            .as_u64()
+        Some(serde_json::Value::Number(n)) => whole_number(n)
             .map(Some)
             .ok_or_else(|| "since: epoch milliseconds must be a non-negative integer".into()),
         Some(serde_json::Value::String(s)) => parse_since(s).map(Some),
@@ -131,6 +155,26 @@ mod tests {
     }
 
     #[test]
+    fn whole_numbers_may_be_written_as_floats() {
+        let n = |s: &str| serde_json::from_str::<serde_json::Number>(s).unwrap();
+        assert_eq!(whole_number(&n("10")), Some(10));
+        assert_eq!(whole_number(&n("10.0")), Some(10));
+        assert_eq!(whole_number(&n("1e3")), Some(1000));
+        assert_eq!(whole_number(&n("10.5")), None);
+        assert_eq!(whole_number(&n("-1")), None);
+        assert_eq!(whole_number(&n("1e300")), None);
+        #[derive(serde::Deserialize)]
+        struct Body {
+            #[serde(default, deserialize_with = "optional_whole_number")]
+            ms: Option<u64>,
+        }
+        let body: Body = serde_json::from_str(r#"{"ms": 2500.0}"#).unwrap();
+        assert_eq!(body.ms, Some(2500));
+        assert!(serde_json::from_str::<Body>(r#"{"ms": 2.5}"#).is_err());
+        assert_eq!(serde_json::from_str::<Body>("{}").unwrap().ms, None);
+    }
+
+    #[test]
     fn since_accepts_numbers_strings_and_null() {
         let v = serde_json::json!(1234);
         assert_eq!(since_of_json(Some(&v)), Ok(Some(1234)));
@@ -154,6 +198,9 @@ mod tests {
         assert!(err.starts_with("match: "), "{err}");
         let huge = spec(r"\w{1000}{1000}").build().unwrap_err();
         assert!(huge.contains("match"), "{huge}");
+        // Unicode classes with small repeats, as agents write them, fit.
+        let f = spec(r"^\w{2,4}a{1}\W+\S{1}÷'*?$").build().unwrap();
+        assert!(f.matches(&sms("éta: x÷")));
         assert!(spec(&"a".repeat(2000)).build().is_err());
         let both = FilterSpec {
             pattern: Some("Acme".into()),

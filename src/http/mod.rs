@@ -1,5 +1,5 @@
 //! The HTTP server: the inbound providers' webhooks, the seed poll route, `/v1` API,
-//! health.
+//! health, and the routes' OpenAPI description ([`openapi`]).
 //!
 //! Filters live in each route module, handlers beside them, JSON shapes in
 //! [`models`]; every rejection becomes a response in [`error::recover`].
@@ -10,6 +10,7 @@ pub mod delivery;
 pub mod error;
 pub mod limits;
 pub mod models;
+pub mod openapi;
 pub mod server;
 pub mod webhook;
 
@@ -81,7 +82,9 @@ pub fn routes(
         let route = webhook::route(state.clone(), provider.clone());
         webhooks = webhooks.or(route).unify().boxed();
     }
-    health
+    let all = health
+        .or(openapi::route())
+        .unify()
         .or(webhooks)
         .unify()
         .or(delivery::routes(state.clone()))
@@ -89,7 +92,11 @@ pub fn routes(
         .or(api::routes(state))
         .unify()
         .recover(error::recover)
-        .unify()
+        .unify();
+    // A 405 names the methods the path has, from the one description of the routes.
+    warp::path::full()
+        .and(all)
+        .map(|path: warp::path::FullPath, response| openapi::with_allow(path.as_str(), response))
 }
 
 /// Hands the shared state to a handler.

@@ -89,6 +89,7 @@ pub struct NumberList {
 #[serde(deny_unknown_fields)]
 pub struct WaitBody {
     /// Milliseconds to wait (default 30000, capped by `delivery.max_wait_timeout`).
+    #[serde(default, deserialize_with = "crate::rules::optional_whole_number")]
     pub timeout_ms: Option<u64>,
     /// Exact sender.
     pub from: Option<String>,
@@ -100,6 +101,7 @@ pub struct WaitBody {
     /// RFC 3339 or epoch milliseconds.
     pub since: Option<serde_json::Value>,
     /// Lease in milliseconds (default `delivery.claim_lease`).
+    #[serde(default, deserialize_with = "crate::rules::optional_whole_number")]
     pub lease_ms: Option<u64>,
     /// Mark the message delivered before answering (no claim to acknowledge; at-most-once).
     #[serde(default)]

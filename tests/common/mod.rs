@@ -1,6 +1,8 @@
 //! Test harness: the real `agentpass-sms` binary on 127.0.0.1:0 with a temp data dir.
 #![allow(dead_code)]
 
+pub mod venv;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
