@@ -9,6 +9,8 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod fdlimit;
+#[doc(hidden)]
+pub mod fuzz_checks;
 pub mod http;
 pub mod http_client;
 pub mod mcp;

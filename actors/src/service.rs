@@ -77,9 +77,21 @@ impl Service {
         config: ServiceConfig,
         provider: Arc<dyn NumberProvider>,
     ) -> Result<Service, StartError> {
+        Service::start_with_clock(store, config, provider, Clock::new()).await
+    }
+
+    /// [`start`](Self::start) on a given clock: a test that restarts the service on
+    /// tokio's paused time passes the old service's clock, so time does not jump back to
+    /// the wall clock.
+    pub async fn start_with_clock(
+        store: Arc<dyn Store>,
+        config: ServiceConfig,
+        provider: Arc<dyn NumberProvider>,
+        clock: Clock,
+    ) -> Result<Service, StartError> {
         let ctx = Arc::new(Context {
             store,
-            clock: Clock::new(),
+            clock,
             settings: config.settings,
         });
         let registry = Arc::new(Registry::default());

@@ -73,13 +73,41 @@ pub(crate) fn load_with_default(
     overrides: &Overrides,
     default_file: &Path,
 ) -> Result<Config, ConfigError> {
+    let file = match resolve_file(file, env, default_file)? {
+        Some(path) => {
+            let text = std::fs::read_to_string(&path).map_err(|error| ConfigError::ReadFile {
+                path: path.clone(),
+                error,
+            })?;
+            Some((path, text))
+        }
+        None => None,
+    };
+    let file = file
+        .as_ref()
+        .map(|(path, text)| (path.as_path(), text.as_str()));
+    build(file, env, overrides)
+}
+
+/// What [`load()`] gives once the file is read: `text` as the contents of a config file,
+/// then `env` and `overrides`. For callers that hold the text (the fuzz targets).
+pub fn from_text(
+    text: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+    overrides: &Overrides,
+) -> Result<Config, ConfigError> {
+    build(Some((Path::new(DEFAULT_CONFIG_FILE), text)), env, overrides)
+}
+
+/// Layers the file (path and contents), the environment and the flags, and validates.
+fn build(
+    file: Option<(&Path, &str)>,
+    env: &dyn Fn(&str) -> Option<String>,
+    overrides: &Overrides,
+) -> Result<Config, ConfigError> {
     let mut layers = Layers::default();
-    if let Some(path) = resolve_file(file, env, default_file)? {
-        let text = std::fs::read_to_string(&path).map_err(|error| ConfigError::ReadFile {
-            path: path.clone(),
-            error,
-        })?;
-        layers.add_file(&path, parse_toml(&path, &text)?)?;
+    if let Some((path, text)) = file {
+        layers.add_file(path, parse_toml(path, text)?)?;
     }
     for found in env::read(env)? {
         layers.set(found.entry.key, found.value, Origin::Env(found.var))?;

@@ -36,7 +36,9 @@ use serde::{Deserialize, Serialize};
 
 pub use env::{EnvKey, CONFIG_FILE_VAR, ENV_KEYS};
 pub use error::{ConfigError, Origin};
-pub use load::{for_remote_client, from_process_env, load, Overrides, DEFAULT_CONFIG_FILE};
+pub use load::{
+    for_remote_client, from_process_env, from_text, load, Overrides, DEFAULT_CONFIG_FILE,
+};
 pub use sections::{
     ApiKey, DeliveryConfig, LimitsConfig, PoolConfig, ServerConfig, StoreConfig, TwilioConfig,
     WebhookConfig,

@@ -152,6 +152,7 @@ impl Inbox {
                 myself.send_after(lease, move || NumberMsg::LeaseExpired { sms_id, claim_id });
             let leased = Leased {
                 claim_id: claim.id,
+                expires_at: claim.expires_at,
                 sms,
                 timer,
             };
@@ -240,6 +241,13 @@ impl Inbox {
         };
         leased.timer.abort();
         let leased = self.claims.remove(&sms_id).expect("checked");
+        // Expired even if its timer has not been handled yet: the lease is what the
+        // claimant was promised, not when this actor got round to the timer.
+        if self.ctx.clock.now_ms() >= leased.expires_at {
+            self.offer(myself, leased.sms);
+            let _ = reply.send(Err(AckError::UnknownClaim { sms_id, claim_id }));
+            return;
+        }
         self.reserved.insert(sms_id.clone());
         let myself = myself.clone();
         let at = self.ctx.clock.now_ms();

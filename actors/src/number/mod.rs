@@ -108,6 +108,8 @@ struct Waiter {
 
 struct Leased {
     claim_id: String,
+    /// When the lease ends (epoch ms); an acknowledgement from then on is refused.
+    expires_at: crate::clock::Millis,
     sms: SmsRecord,
     timer: Timer,
 }

@@ -1,0 +1,4 @@
+//! cargo fuzz target: the properties of `agentpass_sms::fuzz_checks::config`.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| agentpass_sms::fuzz_checks::config(data));
