@@ -144,3 +144,28 @@ async fn a_kept_alive_connection_is_closed_after_sitting_idle() {
         "closed after {idle:?}"
     );
 }
+
+#[tokio::test]
+async fn with_256_open_files_300_idle_connections_leave_the_service_answering() {
+    let env = [
+        ("AGENTPASS_SERVER_HEADER_READ_TIMEOUT", "1s"),
+        ("AGENTPASS_SERVER_BODY_READ_TIMEOUT", "1s"),
+    ];
+    let s = Server::start_with_fd_limit(&env, 256);
+    let n = s.assign("ap_fd").await;
+    let mut idle = Vec::new();
+    for _ in 0..300 {
+        idle.push(connect(&s).await);
+    }
+    // Past the cap (kept below 256 with room for the store and new work): a clear 503.
+    let mut extra = connect(&s).await;
+    assert!(until_closed(&mut extra).await.starts_with("HTTP/1.1 503"));
+    // The idle ones are closed by the header timeout; then everything answers.
+    for conn in idle.iter_mut() {
+        until_closed(conn).await;
+    }
+    assert_eq!(healthz(&s).await, 200);
+    let r = s.sms(&sid("SMFD"), &n, "code 123456").await;
+    assert_eq!(r.status(), 200);
+    assert!(!s.log().contains("Too many open files"), "{}", s.log());
+}

@@ -67,7 +67,39 @@ impl Server {
 
     /// Starts `serve` in `dir` (reusing its data).
     pub fn start_in(dir: Arc<TempDir>, env: &[(&str, &str)]) -> Server {
+        Server::start_prepared(dir, env, |_| {})
+    }
+
+    /// Starts `serve` in a new temp dir with at most `limit` open files (soft and hard,
+    /// so the service cannot raise it).
+    pub fn start_with_fd_limit(env: &[(&str, &str)], limit: u64) -> Server {
+        use std::os::unix::process::CommandExt;
+        let dir = Arc::new(TempDir::new().unwrap());
+        Server::start_prepared(dir, env, move |cmd| {
+            let rlimit = libc::rlimit {
+                rlim_cur: limit,
+                rlim_max: limit,
+            };
+            // SAFETY: setrlimit is async-signal-safe; nothing else runs in the child.
+            unsafe {
+                cmd.pre_exec(move || {
+                    if libc::setrlimit(libc::RLIMIT_NOFILE, &rlimit) == 0 {
+                        Ok(())
+                    } else {
+                        Err(std::io::Error::last_os_error())
+                    }
+                });
+            }
+        })
+    }
+
+    fn start_prepared(
+        dir: Arc<TempDir>,
+        env: &[(&str, &str)],
+        prepare: impl FnOnce(&mut Command),
+    ) -> Server {
         let mut cmd = command(dir.path(), env);
+        prepare(&mut cmd);
         cmd.args(["serve", "--listen", "127.0.0.1:0"])
             .stderr(Stdio::piped())
             .stdout(Stdio::null());
