@@ -232,3 +232,62 @@ async fn a_twilio_auth_token_alone_is_mock_mode_signed_with_that_token() {
         "no dev token made"
     );
 }
+
+#[tokio::test]
+async fn passports_are_checked_on_every_route_ids_are_decoded_and_bodies_are_objects() {
+    let s = Server::start(&[]);
+    let n = s.assign("ap_1").await;
+    // A blank passport is the same 400 on assign, release and history.
+    for (method, path) in [
+        ("PUT", "/v1/passports/%20/number"),
+        ("DELETE", "/v1/passports/%20/number"),
+        ("GET", "/v1/passports/%20/messages"),
+    ] {
+        let (status, v) = s.send(method, path, serde_json::json!(null)).await;
+        assert_eq!(
+            (status, v["error"]["code"].as_str()),
+            (400, Some("invalid_passport")),
+            "{method} {path}: {v}"
+        );
+    }
+    // The message id in the ack path is percent-decoded like every other segment.
+    s.sms(&sid("SMACK"), &n, "code 123456").await;
+    let (_, v) = s
+        .send(
+            "POST",
+            &format!("/v1/numbers/{}/wait", enc(&n)),
+            serde_json::json!({ "timeout_ms": 2000 }),
+        )
+        .await;
+    let (id, claim) = (
+        v["message"]["id"].as_str().unwrap().to_owned(),
+        v["claim"]["id"].as_str().unwrap().to_owned(),
+    );
+    let encoded = format!("%{:02X}{}", id.as_bytes()[0], &id[1..]);
+    let (status, v) = s
+        .send(
+            "POST",
+            &format!("/v1/numbers/{}/messages/{encoded}/ack", enc(&n)),
+            serde_json::json!({ "claim_id": claim }),
+        )
+        .await;
+    assert_eq!(
+        (status, v["message"]["id"].as_str()),
+        (200, Some(id.as_str())),
+        "{v}"
+    );
+    // A JSON body is an object: an array is refused, not read as the struct's fields.
+    let r = client()
+        .post(format!("{}/v1/otp", s.base))
+        .bearer_auth(&s.key)
+        .body(r#"["Your code is 482913"]"#)
+        .send()
+        .await
+        .unwrap();
+    let (status, v) = status_json(r).await;
+    assert_eq!(status, 400, "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("object"),
+        "{v}"
+    );
+}

@@ -88,8 +88,17 @@ pub fn pool_error(store: &dyn Store, e: PoolError) -> ApiError {
     ApiError::new(status, code, e.to_string())
 }
 
+/// A passport path segment, decoded and checked as assignment checks it: a blank or
+/// over-long id is a 400 on every route, not a 404 on some.
+fn passport_param(raw: &str) -> Result<String, ApiError> {
+    let passport = decode_param(raw)?;
+    agentpass_actors::check_passport(&passport)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_passport", e.to_string()))?;
+    Ok(passport)
+}
+
 async fn assign(passport: String, scope: Scope, state: Arc<AppState>) -> Resp {
-    let passport = decode_param(&passport)?;
+    let passport = passport_param(&passport)?;
     scope.require(&passport)?;
     let a = state
         .service
@@ -100,7 +109,7 @@ async fn assign(passport: String, scope: Scope, state: Arc<AppState>) -> Resp {
 }
 
 async fn release(passport: String, scope: Scope, state: Arc<AppState>) -> Resp {
-    let passport = decode_param(&passport)?;
+    let passport = passport_param(&passport)?;
     scope.require(&passport)?;
     let a = state
         .service
@@ -147,7 +156,7 @@ async fn passport_history(
     scope: Scope,
     state: Arc<AppState>,
 ) -> Resp {
-    let passport = decode_param(&passport)?;
+    let passport = passport_param(&passport)?;
     scope.require(&passport)?;
     let (cursor, limit) = page_args(&q)?;
     let page = state

@@ -97,6 +97,7 @@ async fn ack(
     state: Arc<AppState>,
 ) -> Resp {
     let number = number_param(&number)?;
+    let sms_id = super::decode_param(&sms_id)?;
     current_holder(&state, &scope, &number).await?;
     match state.service.ack(&number, &sms_id, &body.claim_id).await {
         Ok(sms) => Ok(

@@ -118,10 +118,14 @@ pub fn json_body<T: serde::de::DeserializeOwned + Send>(
 ) -> impl Filter<Extract = (T,), Error = warp::Rejection> + Clone {
     let timeout = state.body_timeout;
     capped_body(MAX_JSON_BODY as u64, timeout).and_then(|bytes: Vec<u8>| async move {
-        let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
-            b"{}"
-        } else {
-            &bytes
+        let bytes: &[u8] = match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+            None => b"{}",
+            Some(b'{') => &bytes,
+            // serde would take `["…"]` for a struct: every body here is an object.
+            Some(_) => {
+                let e = ApiError::bad_request("invalid JSON body: it must be an object");
+                return Err(warp::reject::custom(e));
+            }
         };
         serde_json::from_slice(bytes).map_err(|e| {
             warp::reject::custom(ApiError::bad_request(format!("invalid JSON body: {e}")))
