@@ -1,6 +1,7 @@
 //! Scores `extract_code` and the seed `extract_naive` on the committed
-//! corpus (tests/otp_corpus.json) and on the hold-out set written before
-//! tuning (tests/otp_holdout.json).
+//! corpus (tests/otp_corpus.json), on the hold-out set written before
+//! tuning (tests/otp_holdout.json), and on messages written after tuning in
+//! classes and languages it was not tuned on (tests/otp_unseen.json).
 //!
 //! Run with `cargo test --test corpus -- --nocapture` to see the report.
 
@@ -145,3 +146,32 @@ fn holdout_accuracy() {
         report.accuracy
     );
 }
+
+/// Messages written after the extractor was tuned, in classes and languages it was not
+/// tuned on (tests/otp_unseen.json). Today's figures are the floor: a change may only
+/// raise them, and never add a false code.
+#[test]
+fn unseen_accuracy() {
+    let corpus = load(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/otp_unseen.json"
+    ));
+    println!("== unseen ({} messages) ==", corpus.messages.len());
+    evaluate("extract_naive", &corpus, naive, false);
+    let report = evaluate("extract_code", &corpus, real, true);
+    assert!(
+        report.false_codes <= UNSEEN_FALSE_CODES,
+        "{} false codes > {UNSEEN_FALSE_CODES}",
+        report.false_codes
+    );
+    assert!(
+        report.accuracy >= UNSEEN_FLOOR,
+        "unseen accuracy {:.4} < {UNSEEN_FLOOR}",
+        report.accuracy
+    );
+}
+
+/// Measured on the extractor before any change for the unseen messages (session of
+/// 2026-12-02).
+const UNSEEN_FLOOR: f64 = 0.669;
+const UNSEEN_FALSE_CODES: usize = 0;
