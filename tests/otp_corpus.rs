@@ -159,10 +159,9 @@ fn unseen_accuracy() {
     println!("== unseen ({} messages) ==", corpus.messages.len());
     evaluate("extract_naive", &corpus, naive, false);
     let report = evaluate("extract_code", &corpus, real, true);
-    assert!(
-        report.false_codes <= UNSEEN_FALSE_CODES,
-        "{} false codes > {UNSEEN_FALSE_CODES}",
-        report.false_codes
+    assert_eq!(
+        report.false_codes, 0,
+        "a code was returned for a no-code message"
     );
     assert!(
         report.accuracy >= UNSEEN_FLOOR,
@@ -171,7 +170,6 @@ fn unseen_accuracy() {
     );
 }
 
-/// Measured on the extractor before any change for the unseen messages (session of
-/// 2026-12-02).
-const UNSEEN_FLOOR: f64 = 0.669;
-const UNSEEN_FALSE_CODES: usize = 0;
+/// Measured on the unseen messages: 83/124 before any change for them, 106/124 with the
+/// code-on-its-own-first-line rule (2026-12-02).
+const UNSEEN_FLOOR: f64 = 0.854;

@@ -58,7 +58,7 @@ pub struct Candidate {
     pub score: f32,
     /// The main evidence behind the score (`"origin-bound"`,
     /// `"keyword-adjacent"`, `"keyword-near"`, `"keyword-after-code"`,
-    /// `"is-your"`, `"verb-phrase"`, `"standalone"`), or, with score 0, why
+    /// `"is-your"`, `"verb-phrase"`, `"standalone"`, `"code-line"`), or, with score 0, why
     /// the token is not a code (`"amount"`, `"context-before"`,
     /// `"context-after"`, `"number"`, `"time"`, `"date-or-path"`,
     /// `"percent"`, `"reference"`, `"masked"`, `"short-code"`, `"in-link"`,

@@ -43,6 +43,16 @@ pub(crate) fn score(text: &str) -> Vec<Scored> {
     let any_strong = kws.iter().any(|k| k.strong);
     let vocab = any_strong || has_vocabulary(text);
     let marketing = is_marketing(text);
+    // A message that starts with the code alone on its line (`583917`, `604 281`, then
+    // perhaps "Valid for 10 minutes" in any language) needs no keyword: nothing else in
+    // an SMS looks like that.
+    if let Some(s) = code_line(text, &spans).filter(|_| !marketing) {
+        return vec![Scored {
+            code: s.code.clone(),
+            score: 2.0,
+            reason: "code-line",
+        }];
+    }
     // Not a code message: no keyword and no verification talk, or an ad
     // that never talks about verifying.
     if !vocab && (kws.is_empty() || marketing) {
@@ -172,6 +182,24 @@ pub(crate) fn score(text: &str) -> Vec<Scored> {
         }
     }
     deduped
+}
+
+/// The candidate that is the whole first non-empty line of `text`, if one is: 4 to 8
+/// digits (grouped or not), or 4 to 10 letters and digits with at least one of each.
+fn code_line<'a>(text: &str, spans: &'a [Span]) -> Option<&'a Span> {
+    let offset = text.len() - text.trim_start().len();
+    let line = text[offset..].lines().next()?.trim_end();
+    let s = spans.iter().find(|s| s.start == offset)?;
+    if s.end - s.start != line.len() {
+        return None;
+    }
+    let digits = s.code.bytes().filter(u8::is_ascii_digit).count();
+    let fits = match s.kind {
+        Kind::Digits | Kind::Grouped => (4..=8).contains(&digits) && digits == s.code.len(),
+        Kind::Alnum => (4..=10).contains(&s.code.len()) && digits > 0 && digits < s.code.len(),
+        _ => false,
+    };
+    fits.then_some(s)
 }
 
 /// Why a candidate cannot be the code, if it cannot.

@@ -141,7 +141,19 @@ fn marketing_and_shipping_are_none() {
     none("Rebajas: 30% de descuento con el código VERANO24. Baja: envía BAJA al 217010");
     none("Reminder: appointment on 05/14/2025 at 14:30. Call 555-0142 to reschedule.");
     none("");
-    none("1234");
+}
+
+#[test]
+fn a_code_alone_on_the_first_line_needs_no_keyword() {
+    is("1234", "1234");
+    is("583917", "583917");
+    is("604 281\nValid for 10 minutes.", "604281");
+    is("K4P9QX\nGültig für 5 Minuten.", "K4P9QX");
+    // Not a code line: a label, a phone number, a year, a price.
+    none("Order 12345678\nShipped today.");
+    none("+14155550100\ncall me");
+    none("123456789\nthanks");
+    none("SALE\n50% off");
 }
 
 #[test]
