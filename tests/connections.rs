@@ -157,9 +157,14 @@ async fn with_256_open_files_300_idle_connections_leave_the_service_answering() 
     for _ in 0..300 {
         idle.push(connect(&s).await);
     }
-    // Past the cap (kept below 256 with room for the store and new work): a clear 503.
+    // Past the cap (kept below 256 with room for the store and new work): a prompt 503,
+    // or, while a burst of refusals is still being written, a prompt close.
     let mut extra = connect(&s).await;
-    assert!(until_closed(&mut extra).await.starts_with("HTTP/1.1 503"));
+    let reply = until_closed(&mut extra).await;
+    assert!(
+        reply.is_empty() || reply.starts_with("HTTP/1.1 503"),
+        "{reply}"
+    );
     // The idle ones are closed by the header timeout; then everything answers.
     for conn in idle.iter_mut() {
         until_closed(conn).await;

@@ -171,5 +171,6 @@ fn unseen_accuracy() {
 }
 
 /// Measured on the unseen messages: 83/124 before any change for them, 106/124 with the
-/// code-on-its-own-first-line rule (2026-12-02).
-const UNSEEN_FLOOR: f64 = 0.854;
+/// code-on-its-own-first-line rule, 116/124 with compounds ending in a code word
+/// (2026-12-02).
+const UNSEEN_FLOOR: f64 = 0.935;

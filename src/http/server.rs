@@ -37,6 +37,9 @@ pub struct ConnectionLimits {
     pub header_read_timeout: Duration,
 }
 
+/// Most 503 refusals written at once; half the descriptors `fdlimit` keeps free.
+const MAX_REFUSALS: usize = (crate::fdlimit::RESERVED / 2) as usize;
+
 /// The reply to a connection over the cap.
 const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: 82\r\n\r\n{\"error\":{\"code\":\"busy\",\"message\":\"too many connections: try again in a second\"}}\n";
 
@@ -55,6 +58,9 @@ pub async fn serve<F>(
         + 'static,
 {
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    // A refusal holds its descriptor while the 503 is written: a burst of them must not
+    // take the descriptors kept free for the store and new work.
+    let refusals = Arc::new(Semaphore::new(MAX_REFUSALS));
     let graceful = GracefulShutdown::new();
     let service = warp::service(routes);
     let mut shutdown = std::pin::pin!(shutdown);
@@ -70,7 +76,16 @@ pub async fn serve<F>(
             () = &mut shutdown => break,
         };
         let Ok(permit) = permits.clone().try_acquire_owned() else {
-            tokio::spawn(refuse(stream, peer));
+            match refusals.clone().try_acquire_owned() {
+                Ok(refusing) => {
+                    tokio::spawn(async move {
+                        refuse(stream, peer).await;
+                        drop(refusing);
+                    });
+                }
+                // Too many refusals in flight: close at once, without the 503.
+                Err(_) => drop(stream),
+            }
             continue;
         };
         let service = service.clone();

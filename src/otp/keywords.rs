@@ -54,14 +54,16 @@ const KEYWORDS: &[(&str, bool, Bound)] = &[
     // German / Dutch
     ("tan", true, Word), ("mtan", true, Word), ("mobiletan", true, Word), ("smstan", true, Word),
     ("sms-tan", true, Word), ("pushtan", true, Word), ("chiptan", true, Word),
-    ("passwort", false, Stem), ("kennwort", false, Stem), ("wachtwoord", false, Stem),
+    // Compounds end in them: Einmalpasswort, Einmalkennwort.
+    ("passwort", false, TailStem), ("kennwort", false, TailStem), ("wachtwoord", false, Stem),
     // Polish / Turkish / Scandinavian
     ("kod", false, TailStem), ("hasło", false, Stem), ("haslo", false, Stem),
     ("weryfikac", true, Stem), ("autoryzac", true, Stem), ("doğrulama", true, Stem),
     ("dogrulama", true, Stem), ("şifre", false, Stem), ("sifre", false, Stem),
     ("parola", false, Stem),
     // Finnish, Czech/Slovak/Hungarian, Romanian, Greek
-    ("koodi", false, TailStem), ("kód", false, Stem), ("heslo", false, Stem), ("cod", false, Word),
+    ("koodi", false, TailStem), ("salasana", false, TailStem), ("kód", false, Stem),
+    ("heslo", false, Stem), ("cod", false, Word),
     ("codul", false, Word), ("κωδικ", false, Stem),
     // Russian / Ukrainian
     ("код", false, Stem), ("пароль", false, Stem), ("подтвержд", true, Stem),
@@ -70,7 +72,8 @@ const KEYWORDS: &[(&str, bool, Bound)] = &[
     ("mã", false, Word), ("mã xác thực", true, Word), ("mã xác minh", true, Word),
     ("mã xác nhận", true, Word), ("ma xac thuc", true, Word), ("ma xac minh", true, Word),
     ("ma xac nhan", true, Word), ("ma kich hoat", true, Word), ("ma otp", true, Word),
-    ("kode", false, Stem), ("verifikasi", true, Word), ("rahasia", true, Word),
+    // Danish/Norwegian compounds end in it (engangskode, bekræftelseskode, sikkerhetskoden).
+    ("kode", false, TailStem), ("verifikasi", true, Word), ("rahasia", true, Word),
     ("kata sandi", false, Word),
     // Arabic / Persian / Hebrew / Hindi / Thai
     ("رمز", false, Free), ("كود", false, Free), ("التحقق", true, Free), ("کد", false, Free),

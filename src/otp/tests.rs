@@ -211,5 +211,10 @@ fn a_few_more_languages() {
     is("Vahvistuskoodi: 552913", "552913");
     is("Ο κωδικός σας είναι 552913", "552913");
     is("Din engångskod är 552913", "552913");
+    // Compounds that end in the code word.
+    is("Ihr Einmalpasswort lautet 730518", "730518");
+    is("Din engangskode er 907341", "907341");
+    is("Sikkerhetskoden din: 2285", "2285");
+    is("Kertakäyttösalasanasi on 571830", "571830");
     is("Váš ověřovací kód je 552913", "552913");
 }
