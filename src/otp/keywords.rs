@@ -6,7 +6,8 @@
 //! Languages: English, Spanish, French, German, Portuguese, Italian, Dutch,
 //! Polish, Russian, Ukrainian, Turkish, Arabic, Persian, Hindi, Chinese,
 //! Japanese, Korean, Vietnamese, Indonesian/Malay, Thai, Hebrew, plus
-//! Scandinavian, Finnish, Czech/Slovak, Romanian and Greek basics.
+//! Scandinavian, Finnish, Czech/Slovak, Romanian and Greek basics, Catalan,
+//! Estonian, Swahili, Urdu and Bengali.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -65,6 +66,8 @@ const KEYWORDS: &[(&str, bool, Bound)] = &[
     ("koodi", false, TailStem), ("salasana", false, TailStem), ("kód", false, Stem),
     ("heslo", false, Stem), ("cod", false, Word),
     ("codul", false, Word), ("κωδικ", false, Stem),
+    // Catalan, Estonian (kinnituskood), Swahili
+    ("codi", false, Word), ("kood", false, TailStem), ("uthibitisho", true, Stem),
     // Russian / Ukrainian
     ("код", false, Stem), ("пароль", false, Stem), ("подтвержд", true, Stem),
     ("підтвердж", true, Stem), ("одноразов", true, Stem),
@@ -81,6 +84,8 @@ const KEYWORDS: &[(&str, bool, Bound)] = &[
     ("קוד", false, Free), ("אימות", true, Free), ("חד פעמי", true, Free), ("סיסמה", false, Free),
     ("סיסמא", false, Free), ("ओटीपी", true, Free), ("कोड", false, Free), ("सत्यापन", true, Free),
     ("पासवर्ड", false, Free), ("รหัส", false, Free), ("รหัสยืนยัน", true, Free),
+    // Urdu, Bengali
+    ("کوڈ", false, Free), ("تصدیق", true, Free), ("কোড", false, Free), ("ভেরিফিকেশন", true, Free),
     // Chinese
     ("验证码", true, Free), ("驗證碼", true, Free), ("校验码", true, Free), ("校驗碼", true, Free),
     ("确认码", true, Free), ("確認碼", true, Free), ("动态码", true, Free), ("動態碼", true, Free),

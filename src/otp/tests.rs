@@ -216,5 +216,11 @@ fn a_few_more_languages() {
     is("Din engangskode er 907341", "907341");
     is("Sikkerhetskoden din: 2285", "2285");
     is("Kertakäyttösalasanasi on 571830", "571830");
+    // Catalan, Estonian, Swahili, Urdu, Bengali.
+    is("El teu codi d'accés és 318204", "318204");
+    is("Sinu kinnituskood on 7720", "7720");
+    is("Nambari yako ya uthibitisho ni 551203", "551203");
+    is("آپ کا تصدیقی کوڈ 402918 ہے", "402918");
+    is("আপনার কোড ৪০২৯১৮", "402918");
     is("Váš ověřovací kód je 552913", "552913");
 }
