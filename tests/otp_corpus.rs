@@ -111,15 +111,18 @@ fn naive(body: &str) -> Got {
     (extract_naive(body), None)
 }
 
+/// Loads `tests/{file}`, prints the seed's and the extractor's scores, and returns the
+/// extractor's report.
+fn score(name: &str, file: &str) -> Report {
+    let corpus = load(&format!("{}/tests/{file}", env!("CARGO_MANIFEST_DIR")));
+    println!("== {name} ({} messages) ==", corpus.messages.len());
+    evaluate("extract_naive", &corpus, naive, false);
+    evaluate("extract_code", &corpus, real, true)
+}
+
 #[test]
 fn corpus_accuracy() {
-    let corpus = load(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/otp_corpus.json"
-    ));
-    println!("== corpus ({} messages) ==", corpus.messages.len());
-    evaluate("extract_naive", &corpus, naive, false);
-    let report = evaluate("extract_code", &corpus, real, true);
+    let report = score("corpus", "otp_corpus.json");
     assert_eq!(
         report.false_codes, 0,
         "a code was returned for a no-code message"
@@ -133,13 +136,7 @@ fn corpus_accuracy() {
 
 #[test]
 fn holdout_accuracy() {
-    let corpus = load(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/otp_holdout.json"
-    ));
-    println!("== holdout ({} messages) ==", corpus.messages.len());
-    evaluate("extract_naive", &corpus, naive, false);
-    let report = evaluate("extract_code", &corpus, real, true);
+    let report = score("holdout", "otp_holdout.json");
     assert!(
         report.accuracy >= 0.90,
         "hold-out accuracy {:.4} < 0.90",
@@ -152,13 +149,7 @@ fn holdout_accuracy() {
 /// raise them, and never add a false code.
 #[test]
 fn unseen_accuracy() {
-    let corpus = load(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/otp_unseen.json"
-    ));
-    println!("== unseen ({} messages) ==", corpus.messages.len());
-    evaluate("extract_naive", &corpus, naive, false);
-    let report = evaluate("extract_code", &corpus, real, true);
+    let report = score("unseen", "otp_unseen.json");
     assert_eq!(
         report.false_codes, 0,
         "a code was returned for a no-code message"

@@ -210,6 +210,10 @@ impl Pool {
     }
 
     fn release(&mut self, myself: &ActorRef<PoolMsg>, passport: String, reply: Reply<Assignment>) {
+        if let Err(e) = crate::pool_state::check_passport(&passport) {
+            let _ = reply.send(Err(e));
+            return;
+        }
         let now = self.ctx.clock.now_ms();
         let until = now + self.ctx.settings.quarantine.as_millis() as u64;
         match self.state.release(&passport, until) {

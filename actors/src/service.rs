@@ -313,9 +313,10 @@ impl Service {
         passport: &str,
         cursor: Option<&Cursor>,
         limit: usize,
-    ) -> Result<Page, StoreError> {
+    ) -> Result<Page, HistoryError> {
+        crate::pool_state::check_passport(passport)?;
         let scope = HistoryScope::Passport(passport);
-        history::page(&*self.ctx.store, scope, cursor, limit, &|_| true).await
+        Ok(history::page(&*self.ctx.store, scope, cursor, limit, &|_| true).await?)
     }
 
     /// Stops every actor and flushes and closes the store: [`stop_actors`](Self::stop_actors)

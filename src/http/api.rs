@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use agentpass_actors::{Cursor, NumberState, Page, PoolError, Store, Viewer};
+use agentpass_actors::{Cursor, HistoryError, NumberState, Page, PoolError, Store, Viewer};
 use warp::http::StatusCode;
 use warp::{Filter, Rejection, Reply};
 
@@ -88,17 +88,17 @@ pub fn pool_error(store: &dyn Store, e: PoolError) -> ApiError {
     ApiError::new(status, code, e.to_string())
 }
 
-/// A passport path segment, decoded and checked as assignment checks it: a blank or
-/// over-long id is a 400 on every route, not a 404 on some.
-fn passport_param(raw: &str) -> Result<String, ApiError> {
-    let passport = decode_param(raw)?;
-    agentpass_actors::check_passport(&passport)
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_passport", e.to_string()))?;
-    Ok(passport)
+/// Maps history errors: the pool's as [`pool_error`], the store's as
+/// [`store_failed`](super::error::store_failed).
+fn history_error(store: &dyn Store, e: HistoryError) -> ApiError {
+    match e {
+        HistoryError::Pool(e) => pool_error(store, e),
+        HistoryError::Store(e) => super::error::store_failed(store, e.to_string()),
+    }
 }
 
 async fn assign(passport: String, scope: Scope, state: Arc<AppState>) -> Resp {
-    let passport = passport_param(&passport)?;
+    let passport = decode_param(&passport)?;
     scope.require(&passport)?;
     let a = state
         .service
@@ -109,7 +109,7 @@ async fn assign(passport: String, scope: Scope, state: Arc<AppState>) -> Resp {
 }
 
 async fn release(passport: String, scope: Scope, state: Arc<AppState>) -> Resp {
-    let passport = passport_param(&passport)?;
+    let passport = decode_param(&passport)?;
     scope.require(&passport)?;
     let a = state
         .service
@@ -156,14 +156,14 @@ async fn passport_history(
     scope: Scope,
     state: Arc<AppState>,
 ) -> Resp {
-    let passport = passport_param(&passport)?;
+    let passport = decode_param(&passport)?;
     scope.require(&passport)?;
     let (cursor, limit) = page_args(&q)?;
     let page = state
         .service
         .passport_history(&passport, cursor.as_ref(), limit)
         .await
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+        .map_err(|e| history_error(state.service.store(), e))?;
     page_reply(&page)
 }
 
@@ -189,7 +189,7 @@ async fn number_history(
         .service
         .number_history(&number, viewer, cursor.as_ref(), limit)
         .await
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+        .map_err(|e| history_error(state.service.store(), e))?;
     page_reply(&page)
 }
 

@@ -17,7 +17,8 @@ pub struct ApiError {
     pub code: &'static str,
     /// Human-readable text; never contains a secret.
     pub message: String,
-    /// For 429: when to try again (sent as `Retry-After`, whole seconds).
+    /// For 429 and 503 `store_unavailable`: when to try again (sent as `Retry-After`,
+    /// whole seconds).
     pub retry_after: Option<std::time::Duration>,
 }
 

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use warp::http::header::{HeaderValue, ALLOW, CONTENT_TYPE};
 use warp::http::StatusCode;
-use warp::{Filter, Rejection, Reply};
+use warp::{Filter, Rejection};
 
 /// The description, as committed.
 pub const SPEC: &str = include_str!("openapi.json");
@@ -79,7 +79,7 @@ pub fn with_allow(path: &str, mut response: warp::reply::Response) -> warp::repl
             response.headers_mut().insert(ALLOW, allow);
         }
     }
-    response.into_response()
+    response
 }
 
 #[cfg(test)]

@@ -47,8 +47,7 @@ impl WebhookKeys {
                 (algorithm, &self.shared)
             }
         };
-        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-        if signature::validate_with(algorithm, &keys, url, params, signature) {
+        if signature::validate_with(algorithm, keys, url, params, signature) {
             Ok(())
         } else {
             Err("X-Twilio-Signature does not match".into())

@@ -44,21 +44,29 @@ pub fn compute_with(
     url: &str,
     params: &[(String, String)],
 ) -> String {
+    sign_sorted(algorithm, key, url, &sorted(params))
+}
+
+/// The parameters in signing order: by key, then by value for repeated keys (byte order
+/// of UTF-8 is code-point order, which is what Twilio's libraries use).
+fn sorted(params: &[(String, String)]) -> Vec<&(String, String)> {
+    let mut sorted: Vec<&(String, String)> = params.iter().collect();
+    sorted.sort_unstable();
+    sorted
+}
+
+fn sign_sorted(algorithm: Algorithm, key: &str, url: &str, sorted: &[&(String, String)]) -> String {
     match algorithm {
-        Algorithm::Sha1 => mac::<Hmac<Sha1>>(key, url, params),
-        Algorithm::Sha256 => mac::<Hmac<Sha256>>(key, url, params),
+        Algorithm::Sha1 => mac::<Hmac<Sha1>>(key, url, sorted),
+        Algorithm::Sha256 => mac::<Hmac<Sha256>>(key, url, sorted),
     }
 }
 
 fn mac<M: Mac + hmac::digest::KeyInit>(
     key: &str,
     url: &str,
-    params: &[(String, String)],
+    sorted: &[&(String, String)],
 ) -> String {
-    let mut sorted: Vec<&(String, String)> = params.iter().collect();
-    // Sort by key, then by value for repeated keys (byte order of UTF-8 is
-    // code-point order, which is what Twilio's libraries use).
-    sorted.sort_unstable();
     let mut mac =
         <M as Mac>::new_from_slice(key.as_bytes()).expect("HMAC accepts keys of any length");
     mac.update(url.as_bytes());
@@ -84,7 +92,7 @@ pub fn validate(auth_token: &str, url: &str, params: &[(String, String)], signat
 /// signature is always rejected.
 pub fn validate_with(
     algorithm: Algorithm,
-    keys: &[&str],
+    keys: &[impl AsRef<str>],
     url: &str,
     params: &[(String, String)],
     signature: &str,
@@ -92,11 +100,13 @@ pub fn validate_with(
     if signature.is_empty() {
         return false;
     }
+    // Sorted once for every key and URL variant tried.
+    let sorted = sorted(params);
     let variant = port_variant(url);
     let mut ok = Choice::from(0);
     for key in keys {
         let matches = |candidate: &str| -> Choice {
-            compute_with(algorithm, key, candidate, params)
+            sign_sorted(algorithm, key.as_ref(), candidate, &sorted)
                 .as_bytes()
                 .ct_eq(signature.as_bytes())
         };
