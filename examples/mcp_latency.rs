@@ -1,8 +1,9 @@
-//! MCP delivery latency: webhook 200 → `wait_for_sms` tool result, over stdio.
+//! MCP delivery latency: webhook 200 → `wait_for_sms` tool result, over stdio and over
+//! Streamable HTTP.
 //!
 //! ```text
 //! cargo build --release --bin agentpass-sms --example mcp_latency
-//! target/release/examples/mcp_latency --bin target/release/agentpass-sms --messages 1000
+//! target/release/examples/mcp_latency --bin target/release/agentpass-sms --messages 1000 --mode all
 //! ```
 //!
 //! For each message the program (an rmcp client) issues `wait_for_sms`, waits
@@ -13,6 +14,8 @@
 //!   webhook listener itself.
 //! - `remote`: `agentpass-sms serve` plus an `agentpass-sms mcp` child pointed at it
 //!   with `AGENTPASS_API_URL` (the tool long-polls `/v1` and acknowledges the claim).
+//! - `http`: `agentpass-sms serve`, and this program as a Streamable HTTP client of its
+//!   `/mcp` (rmcp's reqwest client, one connection per request as it does by default).
 //!
 //! Prints p50/p90/p99/max of webhook 200 → result (clamped at 0), call sent → result
 //! (also for the first and last tenth of the run: each wait restarts the number's actor,
@@ -28,7 +31,8 @@ use anyhow::{bail, Context as _};
 use clap::Parser;
 use rmcp::model::CallToolRequestParams;
 use rmcp::service::RunningService;
-use rmcp::transport::TokioChildProcess;
+use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
 use rmcp::{RoleClient, ServiceExt};
 use serde_json::json;
 
@@ -47,7 +51,7 @@ struct Args {
     #[arg(long, default_value_t = 5)]
     delay_ms: u64,
     /// Which deployment to measure.
-    #[arg(long, default_value = "both", value_parser = ["embedded", "remote", "both"])]
+    #[arg(long, default_value = "all", value_parser = ["embedded", "remote", "http", "all"])]
     mode: String,
 }
 
@@ -79,8 +83,8 @@ async fn main() -> anyhow::Result<()> {
         .with_context(|| format!("binary {} (build it with --release)", args.bin.display()))?;
     let run = async {
         let mut results = Vec::new();
-        for mode in ["embedded", "remote"] {
-            if [mode, "both"].contains(&args.mode.as_str()) {
+        for mode in ["embedded", "remote", "http"] {
+            if [mode, "all"].contains(&args.mode.as_str()) {
                 results.push((mode, run_mode(&args, mode).await?));
             }
         }
@@ -123,7 +127,7 @@ async fn run_mode(args: &Args, mode: &str) -> anyhow::Result<Samples> {
         ("WEBHOOK_SECRET", &secret),
     ];
     let mut _serve = None;
-    if mode == "remote" {
+    if mode != "embedded" {
         let child = std::process::Command::new(&args.bin)
             .env_clear()
             .env("RUST_LOG", "warn")
@@ -139,7 +143,16 @@ async fn run_mode(args: &Args, mode: &str) -> anyhow::Result<Samples> {
         wait_healthy(port).await?;
         env = vec![("AGENTPASS_API_URL", &api), ("AGENTPASS_API_KEY", &key)];
     }
-    let client = start_mcp(&args.bin, dir.path(), &env).await?;
+    let client = if mode == "http" {
+        let config = StreamableHttpClientTransportConfig::with_uri(format!("{api}/mcp"))
+            .auth_header(key.clone());
+        let transport = StreamableHttpClientTransport::from_config(config);
+        ().serve(transport)
+            .await
+            .context("MCP initialize over HTTP")?
+    } else {
+        start_mcp(&args.bin, dir.path(), &env).await?
+    };
     measure(args, mode, client, port, &secret).await
 }
 

@@ -14,6 +14,7 @@ use agentpass_actors::{
 };
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 use crate::config::{Config, ConfigError, Mode};
 use crate::http::auth::{ApiKeys, Scope};
@@ -183,8 +184,10 @@ async fn start_with_store(
         claim_lease: config.delivery.claim_lease,
         body_timeout: config.server.body_read_timeout,
         write_timeout: config.store.write_timeout,
+        shutdown: CancellationToken::new(),
     });
     let (stop, stopped) = oneshot::channel::<()>();
+    let stopping = state.shutdown.clone();
     let open_files = crate::fdlimit::raise();
     let limits = crate::http::server::ConnectionLimits {
         max_connections: crate::fdlimit::connection_cap(config.server.max_connections, open_files),
@@ -199,6 +202,7 @@ async fn start_with_store(
     }
     let server = crate::http::server::serve(listener, routes(state), limits, async move {
         let _ = stopped.await;
+        stopping.cancel();
     });
     let server = tokio::spawn(server);
     let background = providers

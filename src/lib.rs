@@ -5,6 +5,7 @@
 //! the providers (Twilio, mock), the delivery rules HTTP and MCP share, OTP extraction
 //! and the CLI. The binary is a thin `main` over [`cli::run`].
 
+pub mod access;
 pub mod app;
 pub mod cli;
 pub mod config;

@@ -5,40 +5,17 @@ against the tool's outputSchema. Run by tests/mcp_python.rs:
     python mcp_client.py BIN DATA_DIR PORT SECRET
 """
 import asyncio
-import base64
-import hashlib
-import hmac
 import sys
-import urllib.parse
-import urllib.request
 
 import anyio
 import mcp
+from mcp_sdk_helpers import Webhooks, ok
 from mcp import StdioServerParameters
 
 BIN, DATA_DIR, PORT, SECRET = sys.argv[1:5]
 BASE = f"http://127.0.0.1:{PORT}"
-
-
-def inject(sid, to, body):
-    """Posts a webhook signed exactly as Twilio signs it."""
-    url = f"{BASE}/webhook/sms-received"
-    params = {"MessageSid": sid, "From": "+14155550100", "To": to, "Body": body}
-    data = url + "".join(k + params[k] for k in sorted(params))
-    sig = base64.b64encode(hmac.new(SECRET.encode(), data.encode(), hashlib.sha1).digest()).decode()
-    req = urllib.request.Request(url, urllib.parse.urlencode(params).encode(), {"X-Twilio-Signature": sig})
-    with urllib.request.urlopen(req) as r:
-        assert r.status == 200, r.status
-
-
-async def inject_later(delay, *args):
-    await anyio.sleep(delay)
-    await anyio.to_thread.run_sync(inject, *args)
-
-
-def ok(r):
-    assert not r.is_error, r.content
-    return r.structured_content
+HOOKS = Webhooks(BASE, SECRET)
+inject, inject_later = HOOKS.inject, HOOKS.inject_later
 
 
 async def main():

@@ -11,6 +11,7 @@ use super::auth::{forbidden, Scope};
 use super::error::ApiError;
 use super::models::*;
 use super::{decode_param, json_body, number_param, with_state, AppState};
+use crate::access::AccessError;
 
 type Resp = Result<warp::reply::Response, Rejection>;
 
@@ -215,18 +216,11 @@ pub async fn current_holder(
     scope: &Scope,
     number: &str,
 ) -> Result<Option<String>, ApiError> {
-    if *scope == Scope::All {
-        return Ok(None);
-    }
-    let record = state
-        .service
-        .lookup(number)
+    scope
+        .holder(&state.service, number)
         .await
-        .map_err(|e| pool_error(state.service.store(), e))?;
-    match record.map(|r| r.state) {
-        Some(NumberState::Assigned { passport, .. }) if scope.allows(&passport) => {
-            Ok(Some(passport))
-        }
-        _ => Err(forbidden()),
-    }
+        .map_err(|e| match e {
+            AccessError::Forbidden => forbidden(),
+            AccessError::Pool(e) => pool_error(state.service.store(), e),
+        })
 }

@@ -3,7 +3,6 @@
 //! Keys are compared in constant time (as fixed-length digests, so length leaks
 //! nothing either). 401: missing or unknown key; 403: a known key outside its scope.
 
-use std::collections::HashSet;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -16,31 +15,17 @@ use super::error::ApiError;
 use super::server::PeerAddr;
 use super::AppState;
 
-/// What a key may touch.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Scope {
-    /// Every passport and number (admin).
-    All,
-    /// Only these passports and the numbers they hold.
-    Passports(HashSet<String>),
+pub use crate::access::Scope;
+
+/// The 403 every scope check returns.
+pub fn forbidden() -> ApiError {
+    ApiError::new(StatusCode::FORBIDDEN, "forbidden", crate::access::FORBIDDEN)
 }
 
 impl Scope {
-    /// Whether the key may act for `passport`.
-    pub fn allows(&self, passport: &str) -> bool {
-        match self {
-            Scope::All => true,
-            Scope::Passports(set) => set.contains(passport),
-        }
-    }
-
     /// 403 unless the key may act for `passport`.
     pub fn require(&self, passport: &str) -> Result<(), ApiError> {
-        if self.allows(passport) {
-            Ok(())
-        } else {
-            Err(forbidden())
-        }
+        self.check(passport).map_err(|_| forbidden())
     }
 
     /// 403 unless the key is unscoped.
@@ -50,15 +35,6 @@ impl Scope {
             Scope::Passports(_) => Err(forbidden()),
         }
     }
-}
-
-/// The 403 every scope check returns.
-pub fn forbidden() -> ApiError {
-    ApiError::new(
-        StatusCode::FORBIDDEN,
-        "forbidden",
-        "this API key is not allowed to access that passport or number",
-    )
 }
 
 /// The accepted keys.
@@ -166,6 +142,7 @@ fn key_name(digest: &[u8; 20]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashSet;
 
     #[test]
     fn known_keys_get_their_scope_unknown_and_missing_are_401() {

@@ -1,5 +1,5 @@
 //! The HTTP server: the inbound providers' webhooks, the seed poll route, `/v1` API,
-//! health, and the routes' OpenAPI description ([`openapi`]).
+//! MCP over Streamable HTTP ([`mcp`]), health, and the routes' OpenAPI description ([`openapi`]).
 //!
 //! Filters live in each route module, handlers beside them, JSON shapes in
 //! [`models`]; every rejection becomes a response in [`error::recover`].
@@ -9,6 +9,7 @@ pub mod auth;
 pub mod delivery;
 pub mod error;
 pub mod limits;
+pub mod mcp;
 pub mod models;
 pub mod openapi;
 pub mod server;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub body_timeout: Duration,
     /// How long a webhook waits for its message to be durable before answering 503.
     pub write_timeout: Duration,
+    /// Cancelled when the server stops: ends MCP sessions, their streams and waits.
+    pub shutdown: tokio_util::sync::CancellationToken,
 }
 
 /// `/healthz`: 200 `ok` while the store takes writes, else 503 `failing` with why, so a
@@ -89,7 +92,12 @@ pub fn routes(
         .unify()
         .or(delivery::routes(state.clone()))
         .unify()
-        .or(api::routes(state))
+        .or(api::routes(state.clone()))
+        .unify()
+        .or(mcp::route(
+            state.clone(),
+            mcp::service(&state, state.shutdown.clone()),
+        ))
         .unify()
         .recover(error::recover)
         .unify();

@@ -1,5 +1,7 @@
-//! Embedded mode: the MCP process runs the actor system, the store and the webhook
-//! listener itself — one `agentpass-sms mcp` is a complete single-node deployment.
+//! The service in this process, as the tools see it. In embedded mode the MCP process
+//! runs the actor system, the store and the webhook listener itself — one
+//! `agentpass-sms mcp` is a complete single-node deployment; over Streamable HTTP each
+//! request gets one scoped to its caller's API key.
 
 use std::sync::Arc;
 
@@ -8,28 +10,53 @@ use async_trait::async_trait;
 use tokio::sync::Mutex;
 
 use super::backend::{Backend, WaitSpec};
+use crate::access::Scope;
 use crate::app::Running;
 use crate::views::{HistoryPage, SmsView};
 
 /// The service in this process.
 pub struct Embedded {
     service: Arc<Service>,
+    /// What the caller may touch: everything on stdio (the process is the agent's own),
+    /// the API key's scope over Streamable HTTP.
+    scope: Scope,
+    /// The service this backend started and stops (embedded mode only).
     running: Mutex<Option<Running>>,
 }
 
 impl Embedded {
-    /// Wraps a started service.
+    /// Wraps a started service, which [`Backend::shutdown`] stops.
     pub fn new(running: Running) -> Self {
         Embedded {
             service: running.service.clone(),
+            scope: Scope::All,
             running: Mutex::new(Some(running)),
         }
+    }
+
+    /// A caller with `scope` of a service that runs on without it.
+    pub fn scoped(service: Arc<Service>, scope: Scope) -> Self {
+        Embedded {
+            service,
+            scope,
+            running: Mutex::new(None),
+        }
+    }
+
+    /// Refuses a number outside the caller's scope.
+    async fn reach(&self, number: &str) -> Result<(), String> {
+        self.scope
+            .holder(&self.service, number)
+            .await
+            .map(drop)
+            .map_err(|e| e.to_string())
     }
 }
 
 #[async_trait]
 impl Backend for Embedded {
     async fn assign(&self, passport: &str) -> Result<String, String> {
+        self.scope.check(passport).map_err(|e| e.to_string())?;
         let a = self
             .service
             .assign(passport)
@@ -39,6 +66,7 @@ impl Backend for Embedded {
     }
 
     async fn release(&self, passport: &str) -> Result<String, String> {
+        self.scope.check(passport).map_err(|e| e.to_string())?;
         let a = self
             .service
             .release(passport)
@@ -51,6 +79,9 @@ impl Backend for Embedded {
         let filter = spec
             .filter
             .build()
+            .map_err(|e| format!("Wait for SMS failed: {e}"))?;
+        self.reach(number)
+            .await
             .map_err(|e| format!("Wait for SMS failed: {e}"))?;
         let d = self
             .service
@@ -68,6 +99,7 @@ impl Backend for Embedded {
     ) -> Result<HistoryPage, String> {
         let cursor = cursor.as_deref().map(Cursor::parse).transpose();
         let cursor = cursor.map_err(|e| e.to_string())?;
+        self.reach(number).await?;
         // A number's next owner never reads the previous owner's SMS.
         let page = self
             .service

@@ -4,6 +4,7 @@
 //! actors, webhook listener) itself. With it, it is a thin **remote** client of a
 //! running `serve`. stdout carries only protocol; logs go to stderr.
 
+pub mod args;
 pub mod backend;
 pub mod embedded;
 pub mod remote;

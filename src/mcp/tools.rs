@@ -5,15 +5,19 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use agentpass_actors::Service;
 use rmcp::handler::server::{tool::ToolRouter, wrapper::Parameters};
 use rmcp::model::ProgressNotificationParam;
 use rmcp::service::RequestContext;
 use rmcp::{tool, tool_handler, tool_router, Json, RoleServer, ServerHandler};
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
+use super::args::{ExtractArgs, ListArgs, PassportArgs, WaitArgs};
 use super::backend::{Backend, WaitSpec};
+use super::embedded::Embedded;
+use crate::access::Scope;
 use crate::rules::FilterSpec;
 use crate::views::{HistoryPage, SmsView};
 
@@ -22,144 +26,6 @@ const DEFAULT_TIMEOUT_MS: u64 = 30_000;
 const MAX_TIMEOUT_MS: u64 = 600_000;
 /// How often a long wait reports progress (when the client asked for it).
 const PROGRESS_EVERY: Duration = Duration::from_secs(1);
-
-/// Arguments naming a passport.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(transform = strict_schema)]
-pub struct PassportArgs {
-    /// The agent's AgentPass passport id, e.g. `ap_abc123`.
-    pub passport_id: String,
-}
-
-/// Arguments of `wait_for_sms` and `wait_for_otp`.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(transform = strict_schema)]
-pub struct WaitArgs {
-    /// The number to wait on, as returned by get_phone_number (E.164, e.g. +15550000001).
-    pub phone_number: String,
-    /// How long to wait, in milliseconds: 1 to 600000 (10 minutes); default 30000.
-    #[serde(default, deserialize_with = "lenient::timeout")]
-    #[schemars(with = "u64", range(min = 1, max = 600_000))]
-    pub timeout: Option<u64>,
-    /// Only a message from exactly this sender (phone number, short code or name).
-    #[serde(default)]
-    #[schemars(with = "String")]
-    pub from: Option<String>,
-    /// Only a message whose body contains this text (case-insensitive).
-    #[serde(default)]
-    #[schemars(with = "String")]
-    pub contains: Option<String>,
-    /// Only a message whose body matches this regular expression (Rust regex syntax,
-    /// e.g. `(?i)acme`).
-    #[serde(default, rename = "match")]
-    #[schemars(with = "String")]
-    pub pattern: Option<String>,
-    /// Only a message received at or after this time: an RFC 3339 timestamp
-    /// (2026-01-31T12:00:00Z) or epoch milliseconds.
-    #[serde(default, deserialize_with = "lenient::since")]
-    #[schemars(with = "String")]
-    pub since: Option<String>,
-}
-
-/// Arguments of `extract_otp_from_sms`.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(transform = strict_schema)]
-pub struct ExtractArgs {
-    /// The full text of the SMS.
-    pub sms_body: String,
-}
-
-/// Arguments of `list_sms`.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(transform = strict_schema)]
-pub struct ListArgs {
-    /// The number whose messages to list (E.164).
-    pub phone_number: String,
-    /// Messages per page: 1 to 100; default 20.
-    #[serde(default, deserialize_with = "lenient::limit")]
-    #[schemars(with = "u64", range(min = 1, max = 100))]
-    pub limit: Option<u64>,
-    /// `next_cursor` from the previous page.
-    #[serde(default)]
-    #[schemars(with = "String")]
-    pub cursor: Option<String>,
-}
-
-/// Input schemas every client and model accepts: strict function-calling modes refuse
-/// `anyOf`, `$ref`/`$defs` and type arrays, so an optional field is a plain type that
-/// is simply not `required`.
-fn strict_schema(schema: &mut schemars::Schema) {
-    let Some(props) = schema
-        .get_mut("properties")
-        .and_then(serde_json::Value::as_object_mut)
-    else {
-        return;
-    };
-    for prop in props.values_mut() {
-        if let Some(types) = prop.get("type").and_then(|t| t.as_array()).cloned() {
-            let one = types.into_iter().find(|t| t != "null");
-            if let (Some(one), Some(obj)) = (one, prop.as_object_mut()) {
-                obj.insert("type".into(), one);
-            }
-        }
-        if let Some(obj) = prop.as_object_mut() {
-            // `format: uint64` is schemars' own; strict validators reject unknown formats.
-            obj.remove("format");
-        }
-    }
-}
-
-/// Arguments as clients send them: numbers may come as numeric strings (MCP Inspector's
-/// CLI sends every argument as a string), and each error names its argument.
-mod lenient {
-    use serde::de::Error;
-    use serde::{Deserialize, Deserializer};
-
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum NumberOrText {
-        Number(u64),
-        Text(String),
-    }
-
-    fn whole<'de, D: Deserializer<'de>>(d: D, what: &str) -> Result<Option<u64>, D::Error> {
-        match Option::<NumberOrText>::deserialize(d) {
-            Ok(None) => Ok(None),
-            Ok(Some(NumberOrText::Number(n))) => Ok(Some(n)),
-            Ok(Some(NumberOrText::Text(t))) => {
-                t.trim().parse().map(Some).map_err(|_| {
-                    D::Error::custom(format!("{what} must be a whole number, not {t:?}"))
-                })
-            }
-            Err(_) => Err(D::Error::custom(format!("{what} must be a whole number"))),
-        }
-    }
-
-    pub fn timeout<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-        whole(d, "timeout (milliseconds)")
-    }
-
-    pub fn limit<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-        whole(d, "limit")
-    }
-
-    /// `since` as text: an RFC 3339 timestamp, or epoch milliseconds as a number or
-    /// digits (parsed later by the one `since` parser).
-    pub fn since<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-        match Option::<NumberOrText>::deserialize(d) {
-            Ok(None) => Ok(None),
-            Ok(Some(NumberOrText::Number(n))) => Ok(Some(n.to_string())),
-            Ok(Some(NumberOrText::Text(t))) => Ok(Some(t)),
-            Err(_) => Err(D::Error::custom(
-                "since must be an RFC 3339 timestamp or epoch milliseconds",
-            )),
-        }
-    }
-}
 
 /// A passport's number.
 #[derive(Debug, Serialize, JsonSchema)]
@@ -196,11 +62,22 @@ pub struct OtpOut {
     pub sms: SmsView,
 }
 
+/// Where the tools find the service.
+#[derive(Clone)]
+pub enum Backends {
+    /// One backend for the whole session (stdio: the process is the agent's own).
+    Fixed(Arc<dyn Backend>),
+    /// Over Streamable HTTP: for each request, the service as the request's API key may
+    /// see it. The `/mcp` route puts the key's [`Scope`] on the HTTP request; a request
+    /// without one is refused.
+    PerCaller(Arc<Service>),
+}
+
 /// The MCP server.
 #[derive(Clone)]
 pub struct SmsTools {
-    backend: Arc<dyn Backend>,
-    /// Cancelled when stdin closes, so waits end at once.
+    backends: Backends,
+    /// Cancelled when stdin closes or the server stops, so waits end at once.
     shutdown: CancellationToken,
     tool_router: ToolRouter<Self>,
 }
@@ -209,8 +86,13 @@ pub struct SmsTools {
 impl SmsTools {
     /// Tools over `backend`.
     pub fn new(backend: Arc<dyn Backend>, shutdown: CancellationToken) -> Self {
+        Self::over(Backends::Fixed(backend), shutdown)
+    }
+
+    /// Tools over `backends`.
+    pub fn over(backends: Backends, shutdown: CancellationToken) -> Self {
         SmsTools {
-            backend,
+            backends,
             shutdown,
             tool_router: Self::tool_router(),
         }
@@ -230,9 +112,12 @@ impl SmsTools {
     async fn get_phone_number(
         &self,
         Parameters(a): Parameters<PassportArgs>,
+        ctx: RequestContext<RoleServer>,
     ) -> Result<Json<PhoneNumberOut>, String> {
+        let fail = |e| format!("Get phone number failed: {e}");
         let phone_number = self
-            .backend
+            .backend(&ctx)
+            .map_err(fail)?
             .assign(&a.passport_id)
             .await
             .map_err(|e| format!("Get phone number failed: {e}"))?;
@@ -253,9 +138,12 @@ impl SmsTools {
     async fn release_phone_number(
         &self,
         Parameters(a): Parameters<PassportArgs>,
+        ctx: RequestContext<RoleServer>,
     ) -> Result<Json<ReleasedOut>, String> {
+        let fail = |e| format!("Release phone number failed: {e}");
         let phone_number = self
-            .backend
+            .backend(&ctx)
+            .map_err(fail)?
             .release(&a.passport_id)
             .await
             .map_err(|e| format!("Release phone number failed: {e}"))?;
@@ -352,6 +240,7 @@ impl SmsTools {
     async fn list_sms(
         &self,
         Parameters(a): Parameters<ListArgs>,
+        ctx: RequestContext<RoleServer>,
     ) -> Result<Json<HistoryPage>, String> {
         let limit = a.limit.unwrap_or(20);
         if !(1..=100).contains(&limit) {
@@ -360,7 +249,8 @@ impl SmsTools {
         e164(&a.phone_number).map_err(|e| format!("List SMS failed: {e}"))?;
         let limit = limit as usize;
         let page = self
-            .backend
+            .backend(&ctx)
+            .map_err(|e| format!("List SMS failed: {e}"))?
             .list(&a.phone_number, limit, a.cursor)
             .await
             .map_err(|e| format!("List SMS failed: {e}"))?;
@@ -369,6 +259,21 @@ impl SmsTools {
 }
 
 impl SmsTools {
+    /// The service as this request's caller may see it.
+    fn backend(&self, ctx: &RequestContext<RoleServer>) -> Result<Arc<dyn Backend>, String> {
+        match &self.backends {
+            Backends::Fixed(backend) => Ok(backend.clone()),
+            Backends::PerCaller(service) => {
+                let scope = ctx
+                    .extensions
+                    .get::<http::request::Parts>()
+                    .and_then(|parts| parts.extensions.get::<Scope>())
+                    .ok_or("no API key on this request")?;
+                Ok(Arc::new(Embedded::scoped(service.clone(), scope.clone())))
+            }
+        }
+    }
+
     /// Runs a wait, reporting progress while it lasts and ending it when the client
     /// cancels the request or stdin closes (dropping the wait uses no message up).
     async fn wait(
@@ -377,8 +282,11 @@ impl SmsTools {
         spec: WaitSpec,
         ctx: RequestContext<RoleServer>,
     ) -> Result<SmsView, String> {
+        let backend = self
+            .backend(&ctx)
+            .map_err(|e| format!("Wait for SMS failed: {e}"))?;
         let total = spec.timeout.as_millis() as f64;
-        let wait = self.backend.wait(number, spec);
+        let wait = backend.wait(number, spec);
         tokio::pin!(wait);
         let token = ctx.meta.get_progress_token();
         let started = tokio::time::Instant::now();
