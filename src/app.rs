@@ -159,6 +159,7 @@ async fn start_with_store(
         search: SearchQuery {
             country: config.twilio.country.clone(),
             area_code: config.twilio.area_code.clone(),
+            calling_code: crate::countries::calling_code(&config.twilio.country).map(str::to_owned),
         },
     };
     let service_config = ServiceConfig {

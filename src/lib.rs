@@ -9,6 +9,7 @@ pub mod access;
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod countries;
 pub mod fdlimit;
 #[doc(hidden)]
 pub mod fuzz_checks;

@@ -797,3 +797,102 @@ async fn remote_mode_reads_no_config_file_and_startup_failures_reach_the_client(
     assert!(message.contains("AGENTPASS_API_URL"), "{message}");
     holder.client.cancel().await.unwrap();
 }
+
+#[tokio::test]
+async fn get_phone_number_takes_a_country_and_an_area_code_and_the_held_number_wins() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let m = Mcp::start(dir.path(), &[]).await;
+    // Mock numbers carry the country's calling code (and the area code).
+    let gb = m
+        .ok(
+            "get_phone_number",
+            json!({"passport_id": "ap_gb", "country": "gb"}),
+        )
+        .await;
+    let gb = gb["phone_number"].as_str().unwrap().to_owned();
+    assert!(gb.starts_with("+44"), "{gb}");
+    let sf = m
+        .ok(
+            "get_phone_number",
+            json!({"passport_id": "ap_sf", "area_code": "415"}),
+        )
+        .await;
+    assert!(
+        sf["phone_number"].as_str().unwrap().starts_with("+1415"),
+        "{sf}"
+    );
+    assert!(sf.get("note").is_none(), "{sf}");
+    // Asking again elsewhere returns the held number, and says so.
+    let again = m
+        .ok(
+            "get_phone_number",
+            json!({"passport_id": "ap_gb", "country": "DE"}),
+        )
+        .await;
+    assert_eq!(again["phone_number"], gb.as_str());
+    let note = again["note"].as_str().unwrap();
+    assert!(
+        note.contains(&gb) && note.contains("DE") && note.contains("+49"),
+        "{note}"
+    );
+    // Bad places and unknown arguments are tool errors naming them.
+    for (args, needle) in [
+        (
+            json!({"passport_id": "ap_x", "country": "XX"}),
+            "country \"XX\"",
+        ),
+        (
+            json!({"passport_id": "ap_x", "area_code": "41a"}),
+            "area_code",
+        ),
+        (json!({"passport_id": "ap_x", "region": "CA"}), "region"),
+    ] {
+        let r = m.call("get_phone_number", args).await;
+        assert!(err_text(&r).contains(needle), "{needle}: {r:?}");
+    }
+    m.client.cancel().await.unwrap();
+
+    // Remote mode passes the place to `serve`, whose `/v1` route takes it too.
+    let s = Server::start(&[]);
+    let remote_dir = tempfile::TempDir::new().unwrap();
+    let r = Mcp::remote(&s, remote_dir.path()).await;
+    let de = r
+        .ok(
+            "get_phone_number",
+            json!({"passport_id": "ap_de", "country": "DE"}),
+        )
+        .await;
+    assert!(
+        de["phone_number"].as_str().unwrap().starts_with("+49"),
+        "{de}"
+    );
+    let path = "/v1/passports/ap_de/number";
+    let (status, v) = s.send("PUT", path, json!({"country": "FR"})).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["phone_number"], de["phone_number"]);
+    assert!(v["note"].as_str().unwrap().contains("FR"), "{v}");
+    let (status, v) = s
+        .send(
+            "PUT",
+            "/v1/passports/ap_fr/number",
+            json!({"country": "FR"}),
+        )
+        .await;
+    assert!(
+        v["phone_number"].as_str().unwrap().starts_with("+33"),
+        "{status} {v}"
+    );
+    let (status, v) = s
+        .send(
+            "PUT",
+            "/v1/passports/ap_zz/number",
+            json!({"country": "ZZ"}),
+        )
+        .await;
+    assert_eq!(
+        (status, v["error"]["code"].as_str()),
+        (400, Some("bad_request")),
+        "{v}"
+    );
+    r.client.cancel().await.unwrap();
+}

@@ -44,6 +44,12 @@ async fn the_description_is_served_and_lists_exactly_what_each_route_does() {
     let spec: Value = serde_json::from_str(SPEC).unwrap();
     assert!(spec["openapi"].as_str().unwrap().starts_with("3.1"));
 
+    // The countries a number may be asked in are the ones the service has calling codes for.
+    let listed = &spec["components"]["schemas"]["AssignBody"]["properties"]["country"]["enum"];
+    let mut want: Vec<Value> = agentpass_sms::countries::codes().map(Value::from).collect();
+    want.push(Value::Null);
+    assert_eq!(listed.as_array().unwrap(), &want);
+
     let paths = spec["paths"].as_object().unwrap();
     assert!(paths.len() >= 11, "{:?}", paths.keys());
     for (template, operations) in paths {

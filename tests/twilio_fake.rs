@@ -19,6 +19,7 @@ fn us(area: Option<&str>) -> SearchQuery {
     SearchQuery {
         country: "US".into(),
         area_code: area.map(Into::into),
+        calling_code: Some("1".into()),
     }
 }
 

@@ -352,3 +352,47 @@ async fn a_slow_purchase_does_not_block_passports_that_have_numbers() {
     assert!(!buying.is_finished(), "the purchase is still in flight");
     assert_eq!(buying.await.unwrap(), "+14155550001");
 }
+
+#[tokio::test]
+async fn a_requested_country_and_area_code_are_what_twilio_is_searched_for() {
+    let fake = FakeTwilio::start().await;
+    fake.state().available = vec!["+442071230001".into(), "+14155550001".into()];
+    let s = start(&twilio_env(&fake, &[]));
+    let (status, v) = s
+        .send(
+            "PUT",
+            "/v1/passports/ap_gb/number",
+            serde_json::json!({"country": "GB"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let (status, v) = s
+        .send(
+            "PUT",
+            "/v1/passports/ap_sf/number",
+            serde_json::json!({"area_code": "415"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let searches: Vec<(String, Option<String>)> = fake
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path.contains("/AvailablePhoneNumbers/"))
+        .map(|r| (r.path.clone(), r.query("AreaCode").map(str::to_owned)))
+        .collect();
+    assert_eq!(searches.len(), 2, "{searches:?}");
+    assert!(
+        searches[0]
+            .0
+            .ends_with("/AvailablePhoneNumbers/GB/Local.json"),
+        "{searches:?}"
+    );
+    assert_eq!(searches[0].1, None);
+    assert!(
+        searches[1]
+            .0
+            .ends_with("/AvailablePhoneNumbers/US/Local.json"),
+        "{searches:?}"
+    );
+    assert_eq!(searches[1].1.as_deref(), Some("415"));
+}

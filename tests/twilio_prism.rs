@@ -193,6 +193,7 @@ async fn client_calls_are_accepted_by_twilios_openapi_description() {
     let query = SearchQuery {
         country: "US".into(),
         area_code: Some("415".into()),
+        calling_code: Some("1".into()),
     };
     let found = provider
         .search(&query)

@@ -40,6 +40,7 @@ impl Default for Settings {
             search: crate::provider::SearchQuery {
                 country: "US".into(),
                 area_code: None,
+                calling_code: Some("1".into()),
             },
         }
     }

@@ -16,7 +16,7 @@ use crate::context::Context;
 use crate::delivery::Owner;
 use crate::number::{NumberActor, NumberArgs, NumberMsg};
 use crate::pool_state::{Assignment, Change, NumberInfo, PoolError, PoolState};
-use crate::provider::{self, NumberProvider, OwnedNumber, ProviderError};
+use crate::provider::{self, NumberProvider, OwnedNumber, ProviderError, SearchQuery};
 use crate::record::{NumberRecord, NumberState};
 use crate::registry::Registry;
 use crate::store::StoreError;
@@ -25,9 +25,11 @@ type Reply<T> = RpcReplyPort<Result<T, PoolError>>;
 
 /// Messages the pool handles.
 pub(crate) enum PoolMsg {
-    /// The passport's number, assigning (or buying) one if it has none.
+    /// The passport's number, assigning (or buying) one if it has none: one that fits
+    /// `want` when given (buying searches for it; a number already held is kept).
     Assign {
         passport: String,
+        want: Option<SearchQuery>,
         reply: Reply<Assignment>,
     },
     /// Put the passport's number into quarantine.
@@ -41,8 +43,8 @@ pub(crate) enum PoolMsg {
     Lookup(String, RpcReplyPort<Option<NumberRecord>>),
     /// The number's live actor, spawning it if needed.
     Activate(String, Reply<ActorRef<NumberMsg>>),
-    /// A purchase finished.
-    Provisioned(Result<OwnedNumber, ProviderError>),
+    /// A purchase for the passport finished.
+    Provisioned(String, Result<OwnedNumber, ProviderError>),
     /// Give back bought numbers idle for `release_idle_after` (timer).
     SweepIdle,
     /// A number given back to the provider (or not, with why).
@@ -64,6 +66,23 @@ pub(crate) struct PoolArgs {
     pub configured: Vec<String>,
 }
 
+/// A passport waiting for a number to be bought.
+struct Pending {
+    passport: String,
+    /// What the number must fit (`None`: any number, bought with the configured search).
+    want: Option<SearchQuery>,
+    /// Every reply owed to the passport.
+    replies: Vec<Reply<Assignment>>,
+    /// Whether a purchase is under way for it.
+    buying: bool,
+}
+
+impl Pending {
+    fn fits(&self, number: &str) -> bool {
+        self.want.as_ref().is_none_or(|w| w.fits(number))
+    }
+}
+
 /// The actor (stateless; its state is [`Pool`]).
 pub(crate) struct PoolActor;
 
@@ -73,8 +92,9 @@ pub(crate) struct Pool {
     registry: Arc<Registry<NumberMsg>>,
     provider: Arc<dyn NumberProvider>,
     state: PoolState,
-    /// Passports waiting for a purchase, oldest first, with every reply owed to each.
-    pending: VecDeque<(String, Vec<Reply<Assignment>>)>,
+    /// Passports waiting for a purchase, oldest first.
+    pending: VecDeque<Pending>,
+    /// Purchases under way.
     in_flight: usize,
     /// Times of recent purchases, for the hourly cap.
     purchases: VecDeque<Millis>,
@@ -137,7 +157,11 @@ impl Actor for PoolActor {
         pool: &mut Pool,
     ) -> Result<(), ActorProcessingErr> {
         match msg {
-            PoolMsg::Assign { passport, reply } => pool.assign(&myself, passport, reply),
+            PoolMsg::Assign {
+                passport,
+                want,
+                reply,
+            } => pool.assign(&myself, passport, want, reply),
             PoolMsg::Release { passport, reply } => pool.release(&myself, passport, reply),
             PoolMsg::List(reply) => {
                 let _ = reply.send(pool.state.list());
@@ -148,7 +172,7 @@ impl Actor for PoolActor {
             PoolMsg::Activate(number, reply) => {
                 let _ = reply.send(pool.activate(&myself, &number).await);
             }
-            PoolMsg::Provisioned(result) => pool.provisioned(&myself, result),
+            PoolMsg::Provisioned(passport, result) => pool.provisioned(&myself, passport, result),
             PoolMsg::SweepIdle => pool.sweep_idle(&myself),
             PoolMsg::GaveBack(number, record, result) => pool.gave_back(number, record, result),
             PoolMsg::Refresh(number, record) => {
@@ -187,13 +211,20 @@ impl Actor for PoolActor {
 }
 
 impl Pool {
-    fn assign(&mut self, myself: &ActorRef<PoolMsg>, passport: String, reply: Reply<Assignment>) {
+    fn assign(
+        &mut self,
+        myself: &ActorRef<PoolMsg>,
+        passport: String,
+        want: Option<SearchQuery>,
+        reply: Reply<Assignment>,
+    ) {
         if let Err(e) = crate::pool_state::check_passport(&passport) {
             let _ = reply.send(Err(e));
             return;
         }
         let now = self.ctx.clock.now_ms();
-        match self.state.assign(&passport, now) {
+        let fits = |n: &str| want.as_ref().is_none_or(|w| w.fits(n));
+        match self.state.assign(&passport, now, fits) {
             Some((assignment, None)) => {
                 let _ = reply.send(Ok(assignment));
             }
@@ -205,7 +236,7 @@ impl Pool {
                 );
                 self.commit(myself, assignment, record, reply);
             }
-            None => self.enqueue(myself, passport, reply, now),
+            None => self.enqueue(myself, passport, want, reply, now),
         }
     }
 
@@ -273,31 +304,52 @@ impl Pool {
         &mut self,
         myself: &ActorRef<PoolMsg>,
         passport: String,
+        want: Option<SearchQuery>,
         reply: Reply<Assignment>,
         now: Millis,
     ) {
-        if let Some((_, replies)) = self.pending.iter_mut().find(|(p, _)| *p == passport) {
-            replies.push(reply);
+        if let Some(p) = self.pending.iter_mut().find(|p| p.passport == passport) {
+            p.replies.push(reply);
             return;
         }
-        if let Err(e) = self.may_buy(now) {
-            let _ = reply.send(Err(e));
-            return;
-        }
-        self.pending.push_back((passport, vec![reply]));
-        if self.in_flight < self.pending.len() {
+        self.pending.push_back(Pending {
+            passport,
+            want,
+            replies: vec![reply],
+            buying: false,
+        });
+        self.buy_for_waiting(myself, now);
+    }
+
+    /// Starts a purchase for each waiting passport without one, or tells it why none
+    /// can be made.
+    fn buy_for_waiting(&mut self, myself: &ActorRef<PoolMsg>, now: Millis) {
+        for i in 0..self.pending.len() {
+            if self.pending[i].buying {
+                continue;
+            }
+            if let Err(e) = self.may_buy(now) {
+                for r in std::mem::take(&mut self.pending[i].replies) {
+                    let _ = r.send(Err(e.clone()));
+                }
+                continue;
+            }
+            let p = &mut self.pending[i];
+            p.buying = true;
             self.in_flight += 1;
             self.purchases.push_back(now);
-            let (provider, query, myself) = (
-                self.provider.clone(),
-                self.ctx.settings.search.clone(),
-                myself.clone(),
-            );
+            let query = p
+                .want
+                .clone()
+                .unwrap_or_else(|| self.ctx.settings.search.clone());
+            let (provider, passport, myself) =
+                (self.provider.clone(), p.passport.clone(), myself.clone());
             tokio::spawn(async move {
                 let result = provider::provision(provider.as_ref(), &query).await;
-                let _ = myself.cast(PoolMsg::Provisioned(result));
+                let _ = myself.cast(PoolMsg::Provisioned(passport, result));
             });
         }
+        self.pending.retain(|p| !p.replies.is_empty());
     }
 
     /// Whether one more purchase is allowed now.
@@ -326,12 +378,17 @@ impl Pool {
     fn provisioned(
         &mut self,
         myself: &ActorRef<PoolMsg>,
+        bought_for: String,
         result: Result<OwnedNumber, ProviderError>,
     ) {
         self.in_flight -= 1;
         let now = self.ctx.clock.now_ms();
+        let waiting = self.pending.iter_mut().find(|p| p.passport == bought_for);
         match result {
             Ok(owned) => {
+                if let Some(p) = waiting {
+                    p.buying = false;
+                }
                 tracing::info!(number = %owned.phone_number, provider = self.provider.name(), "Provisioned {}", owned.phone_number);
                 if let Some(record) =
                     self.state
@@ -351,38 +408,49 @@ impl Pool {
             }
             Err(e) => {
                 tracing::warn!(error = %e, "provisioning failed");
-                if let Some((_, replies)) = self.pending.pop_front() {
-                    for r in replies {
+                if let Some(p) = waiting {
+                    for r in std::mem::take(&mut p.replies) {
                         let _ = r.send(Err(PoolError::Provider(e.clone())));
                     }
                 }
+                self.pending.retain(|p| !p.replies.is_empty());
             }
         }
-        // Serve waiting passports from whatever is free now (the new number included).
-        while let Some((passport, replies)) = self.pending.pop_front() {
-            match self.state.assign(&passport, now) {
-                Some((assignment, record)) => {
-                    let mut replies = replies.into_iter();
-                    let first = replies.next().expect("at least one reply");
-                    let rest: Vec<_> = replies.collect();
-                    let a = assignment.clone();
-                    match record {
-                        Some(record) => {
-                            tracing::info!("Assigned {} to passport {}", a.phone_number, passport);
-                            self.commit(myself, assignment, record, first);
-                        }
-                        None => drop(first.send(Ok(assignment))),
-                    }
-                    for r in rest {
-                        let _ = r.send(Ok(a.clone()));
-                    }
+        // Serve waiting passports from whatever fits and is free now: the new number goes
+        // to the passport it was bought for (it fits what that one asked for), then the
+        // others, oldest first; one left without a purchase under way buys again.
+        let mut waiting = std::mem::take(&mut self.pending);
+        if let Some(p) = waiting
+            .iter()
+            .position(|p| p.passport == bought_for)
+            .and_then(|i| waiting.remove(i))
+        {
+            waiting.push_front(p);
+        }
+        for mut p in waiting {
+            let Some((assignment, record)) = self.state.assign(&p.passport, now, |n| p.fits(n))
+            else {
+                self.pending.push_back(p);
+                continue;
+            };
+            let mut replies = std::mem::take(&mut p.replies).into_iter();
+            let first = replies.next().expect("at least one reply");
+            for r in replies {
+                let _ = r.send(Ok(assignment.clone()));
+            }
+            match record {
+                Some(record) => {
+                    tracing::info!(
+                        "Assigned {} to passport {}",
+                        assignment.phone_number,
+                        p.passport
+                    );
+                    self.commit(myself, assignment, record, first);
                 }
-                None => {
-                    self.pending.push_front((passport, replies));
-                    break;
-                }
+                None => drop(first.send(Ok(assignment))),
             }
         }
+        self.buy_for_waiting(myself, now);
     }
 
     /// Takes bought numbers that sat unused for `release_idle_after` out of the pool and

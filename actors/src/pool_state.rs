@@ -198,12 +198,14 @@ impl PoolState {
         Some(record)
     }
 
-    /// The passport's number, assigning one if it has none. The change is `Some` when the
-    /// record changed and must be persisted; `None` overall when no number is available.
+    /// The passport's number, assigning one that `fits` if it has none (a number it
+    /// holds is its number, fitting or not). The change is `Some` when the record changed
+    /// and must be persisted; `None` overall when no fitting number is available.
     pub(crate) fn assign(
         &mut self,
         passport: &str,
         now: Millis,
+        fits: impl Fn(&str) -> bool,
     ) -> Option<(Assignment, Option<Change>)> {
         if let Some(number) = self.by_passport.get(passport).cloned() {
             let record = &self.records[&number];
@@ -222,13 +224,13 @@ impl PoolState {
                 NumberState::Free { .. } => {}
             }
         }
-        let number = match self.free.first() {
-            Some((_, number)) => number.clone(),
-            None => match self.quarantined.first() {
-                Some((until, number)) if *until <= now => number.clone(),
-                _ => return None,
-            },
-        };
+        let free = self.free.iter().map(|(_, n)| n);
+        let unquarantined = self
+            .quarantined
+            .iter()
+            .take_while(|(until, _)| *until <= now)
+            .map(|(_, n)| n);
+        let number = free.chain(unquarantined).find(|n| fits(n))?.clone();
         let state = NumberState::Assigned {
             passport: passport.to_owned(),
             since: now,

@@ -18,7 +18,7 @@ use crate::delivery::{AckError, Delivered, Viewer, WaitError, WaitRequest};
 use crate::number::NumberMsg;
 use crate::pool::{owner_of, PoolActor, PoolArgs, PoolMsg};
 use crate::pool_state::{Assignment, NumberInfo, PoolError};
-use crate::provider::NumberProvider;
+use crate::provider::{NumberProvider, SearchQuery};
 use crate::record::{Filter, InboundSms, NumberRecord, SmsRecord};
 use crate::registry::Registry;
 use crate::store::{history, Cursor, HistoryScope, Ingested, Page, Store, StoreError};
@@ -124,6 +124,11 @@ impl Service {
         &*self.ctx.store
     }
 
+    /// The pool's settings (the configured search among them).
+    pub fn settings(&self) -> &crate::context::Settings {
+        &self.ctx.settings
+    }
+
     /// The service clock.
     pub fn clock(&self) -> Clock {
         self.ctx.clock
@@ -154,9 +159,24 @@ impl Service {
 
     /// The passport's number (sticky), assigning or buying one if needed.
     pub async fn assign(&self, passport: &str) -> Result<Assignment, PoolError> {
+        self.assign_fitting(passport, None).await
+    }
+
+    /// [`assign`](Self::assign), choosing (or buying) a number that fits `want` when the
+    /// passport holds none. A number it already holds is returned as it is: compare it
+    /// with [`SearchQuery::fits`] to tell the caller.
+    pub async fn assign_fitting(
+        &self,
+        passport: &str,
+        want: Option<SearchQuery>,
+    ) -> Result<Assignment, PoolError> {
         let passport = passport.to_owned();
-        self.pool_call(|reply| PoolMsg::Assign { passport, reply })
-            .await?
+        self.pool_call(|reply| PoolMsg::Assign {
+            passport,
+            want,
+            reply,
+        })
+        .await?
     }
 
     /// Releases the passport's number into quarantine.

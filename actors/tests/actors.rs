@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use agentpass_actors::store::sled::SledStore;
 use agentpass_actors::{
-    Filter, InboundSms, Ingested, MockProvider, PoolError, Service, ServiceConfig, Settings, Store,
-    WaitError,
+    Filter, InboundSms, Ingested, MockProvider, PoolError, SearchQuery, Service, ServiceConfig,
+    Settings, Store, WaitError,
 };
 use tempfile::TempDir;
 
@@ -452,4 +452,52 @@ async fn a_message_the_provider_filtered_ends_the_wait_with_a_distinct_error() {
         "reported once"
     );
     svc.shutdown().await;
+}
+
+fn query(country: &str, calling_code: &str, area_code: Option<&str>) -> SearchQuery {
+    SearchQuery {
+        country: country.into(),
+        area_code: area_code.map(Into::into),
+        calling_code: Some(calling_code.into()),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_wanted_country_picks_a_fitting_free_number_or_buys_one_there_and_stickiness_wins() {
+    let dir = TempDir::new().unwrap();
+    let config = ServiceConfig {
+        settings: Settings::default(),
+        numbers: vec!["+15550000001".into(), "+442071234567".into()],
+        history_retention: Duration::from_secs(86400),
+        purge_interval: Duration::from_secs(600),
+    };
+    let store = SledStore::open(dir.path(), 8 << 20).unwrap();
+    let provider = MockProvider::after(["+15550000001", "+442071234567"]);
+    let svc = Service::start(Arc::new(store), config, Arc::new(provider))
+        .await
+        .unwrap();
+    let gb = query("GB", "44", None);
+    // A free number in the country is taken before an earlier one elsewhere.
+    let a = svc.assign_fitting("ap_gb", Some(gb.clone())).await.unwrap();
+    assert_eq!(a.phone_number, "+442071234567");
+    // None free there: one is bought in that country (mock: its calling code) ...
+    let b = svc
+        .assign_fitting("ap_gb2", Some(gb.clone()))
+        .await
+        .unwrap();
+    assert!(b.phone_number.starts_with("+44555"), "{b:?}");
+    let sf = query("US", "1", Some("415"));
+    let c = svc.assign_fitting("ap_sf", Some(sf)).await.unwrap();
+    assert!(c.phone_number.starts_with("+1415"), "{c:?}");
+    // ... and the free US number was left for a request that does not care.
+    assert_eq!(
+        svc.assign("ap_any").await.unwrap().phone_number,
+        "+15550000001"
+    );
+    // A passport keeps its number whatever it asks for next.
+    let again = svc
+        .assign_fitting("ap_gb", Some(query("DE", "49", None)))
+        .await;
+    assert_eq!(again.unwrap(), a);
+    assert_eq!(svc.numbers().await.unwrap().len(), 4);
 }

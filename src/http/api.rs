@@ -12,6 +12,7 @@ use super::error::ApiError;
 use super::models::*;
 use super::{decode_param, json_body, number_param, with_state, AppState};
 use crate::access::AccessError;
+use crate::countries::ChoiceError;
 
 type Resp = Result<warp::reply::Response, Rejection>;
 
@@ -23,6 +24,7 @@ pub fn routes(
     let assign = warp::path!("v1" / "passports" / String / "number")
         .and(warp::put())
         .and(auth.clone())
+        .and(json_body(&state))
         .and(with_state(&state))
         .and_then(assign);
     let release = warp::path!("v1" / "passports" / String / "number")
@@ -98,15 +100,21 @@ fn history_error(store: &dyn Store, e: HistoryError) -> ApiError {
     }
 }
 
-async fn assign(passport: String, scope: Scope, state: Arc<AppState>) -> Resp {
+async fn assign(passport: String, scope: Scope, body: AssignBody, state: Arc<AppState>) -> Resp {
     let passport = decode_param(&passport)?;
     scope.require(&passport)?;
-    let a = state
-        .service
-        .assign(&passport)
+    let (country, area) = (body.country.as_deref(), body.area_code.as_deref());
+    let chosen = crate::countries::assign(&state.service, &passport, country, area)
         .await
-        .map_err(|e| pool_error(state.service.store(), e))?;
-    Ok(warp::reply::json(&AssignmentView::from(a)).into_response())
+        .map_err(|e| match e {
+            ChoiceError::Request(msg) => ApiError::bad_request(msg),
+            ChoiceError::Pool(e) => pool_error(state.service.store(), e),
+        })?;
+    let view = AssignmentView {
+        note: chosen.note,
+        ..AssignmentView::from(chosen.assignment)
+    };
+    Ok(warp::reply::json(&view).into_response())
 }
 
 async fn release(passport: String, scope: Scope, state: Arc<AppState>) -> Resp {

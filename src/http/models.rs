@@ -23,6 +23,10 @@ pub struct AssignmentView {
     pub passport_id: String,
     /// RFC 3339 start of the assignment.
     pub assigned_at: String,
+    /// Set when the passport already held a number that is not in the requested country
+    /// or area code (it keeps that number).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 impl From<Assignment> for AssignmentView {
@@ -31,8 +35,19 @@ impl From<Assignment> for AssignmentView {
             phone_number: a.phone_number,
             passport_id: a.passport_id,
             assigned_at: rfc3339(a.assigned_at),
+            note: None,
         }
     }
+}
+
+/// Assign body (all optional): where the number should be, if one must be chosen.
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AssignBody {
+    /// ISO 3166-1 alpha-2 country, e.g. `GB`.
+    pub country: Option<String>,
+    /// Area code (digits), in `country` or the configured one.
+    pub area_code: Option<String>,
 }
 
 /// Release reply.

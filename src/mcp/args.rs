@@ -14,6 +14,25 @@ pub struct PassportArgs {
     pub passport_id: String,
 }
 
+/// Arguments of `get_phone_number`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(transform = strict_schema)]
+pub struct GetNumberArgs {
+    /// The agent's AgentPass passport id, e.g. `ap_abc123`.
+    pub passport_id: String,
+    /// Country the number should be in, if the passport has none yet: ISO 3166-1
+    /// alpha-2, e.g. `US`, `GB`, `DE`.
+    #[serde(default)]
+    #[schemars(with = "String")]
+    pub country: Option<String>,
+    /// Area code the number should have, if the passport has none yet: 1 to 5 digits,
+    /// e.g. `415` (in `country`, or the service's default country).
+    #[serde(default)]
+    #[schemars(with = "String")]
+    pub area_code: Option<String>,
+}
+
 /// Arguments of `wait_for_sms` and `wait_for_otp`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -19,11 +19,30 @@ pub struct WaitSpec {
     pub filter: FilterSpec,
 }
 
+/// A passport's number, and what to tell the agent when it is not what was asked for.
+#[derive(Clone, Debug, Default)]
+pub struct Assigned {
+    /// The number (E.164).
+    pub phone_number: String,
+    /// Set when the passport already held a number outside the requested country or
+    /// area code.
+    pub note: Option<String>,
+}
+
+/// Where a new number should be (each part optional).
+#[derive(Clone, Debug, Default)]
+pub struct Where {
+    /// ISO 3166-1 alpha-2 country.
+    pub country: Option<String>,
+    /// Area code digits.
+    pub area_code: Option<String>,
+}
+
 /// The service as the tools see it. Errors are the text shown to the agent.
 #[async_trait]
 pub trait Backend: Send + Sync + 'static {
-    /// The passport's number (sticky), assigning one if needed.
-    async fn assign(&self, passport: &str) -> Result<String, String>;
+    /// The passport's number (sticky), assigning one (in `place`) if needed.
+    async fn assign(&self, passport: &str, place: Where) -> Result<Assigned, String>;
     /// Releases the passport's number; returns the number.
     async fn release(&self, passport: &str) -> Result<String, String>;
     /// The next matching undelivered message, marked delivered. Errors start with

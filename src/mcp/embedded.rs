@@ -9,7 +9,7 @@ use agentpass_actors::{Cursor, Service, Viewer};
 use async_trait::async_trait;
 use tokio::sync::Mutex;
 
-use super::backend::{Backend, WaitSpec};
+use super::backend::{Assigned, Backend, WaitSpec, Where};
 use crate::access::Scope;
 use crate::app::Running;
 use crate::views::{HistoryPage, SmsView};
@@ -55,14 +55,16 @@ impl Embedded {
 
 #[async_trait]
 impl Backend for Embedded {
-    async fn assign(&self, passport: &str) -> Result<String, String> {
+    async fn assign(&self, passport: &str, place: Where) -> Result<Assigned, String> {
         self.scope.check(passport).map_err(|e| e.to_string())?;
-        let a = self
-            .service
-            .assign(passport)
+        let (country, area) = (place.country.as_deref(), place.area_code.as_deref());
+        let chosen = crate::countries::assign(&self.service, passport, country, area)
             .await
             .map_err(|e| e.to_string())?;
-        Ok(a.phone_number)
+        Ok(Assigned {
+            phone_number: chosen.assignment.phone_number,
+            note: chosen.note,
+        })
     }
 
     async fn release(&self, passport: &str) -> Result<String, String> {

@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use serde_json::{json, Value};
 
-use super::backend::{Backend, WaitSpec};
+use super::backend::{Assigned, Backend, WaitSpec, Where};
 use crate::views::{HistoryPage, SmsView};
 
 /// How many delivered message ids are remembered for deduplication.
@@ -64,16 +64,18 @@ impl Remote {
         Ok((status, v))
     }
 
-    /// `PUT` (assign) or `DELETE` (release) the passport's number; returns the number.
+    /// `PUT` (assign, with `body`) or `DELETE` (release) the passport's number; returns
+    /// the reply.
     async fn passport_number(
         &self,
         method: reqwest::Method,
         passport: &str,
-    ) -> Result<String, String> {
+        body: Option<Value>,
+    ) -> Result<Value, String> {
         let path = format!("/v1/passports/{}/number", enc(passport));
-        let (status, v) = self.call(method, &path, None, SHORT).await?;
+        let (status, v) = self.call(method, &path, body, SHORT).await?;
         match status {
-            200 => Ok(v["phone_number"].as_str().unwrap_or_default().to_owned()),
+            200 => Ok(v),
             _ => Err(Self::error_text(&v)),
         }
     }
@@ -98,6 +100,10 @@ impl Remote {
     }
 }
 
+fn text(v: &Value) -> String {
+    v.as_str().unwrap_or_default().to_owned()
+}
+
 fn enc(s: &str) -> String {
     utf8_percent_encode(s, NON_ALPHANUMERIC).to_string()
 }
@@ -106,13 +112,28 @@ const SHORT: Duration = Duration::from_secs(30);
 
 #[async_trait]
 impl Backend for Remote {
-    async fn assign(&self, passport: &str) -> Result<String, String> {
-        self.passport_number(reqwest::Method::PUT, passport).await
+    async fn assign(&self, passport: &str, place: Where) -> Result<Assigned, String> {
+        let mut body = json!({});
+        if let Some(country) = place.country {
+            body["country"] = json!(country);
+        }
+        if let Some(area) = place.area_code {
+            body["area_code"] = json!(area);
+        }
+        let v = self
+            .passport_number(reqwest::Method::PUT, passport, Some(body))
+            .await?;
+        Ok(Assigned {
+            phone_number: text(&v["phone_number"]),
+            note: v["note"].as_str().map(str::to_owned),
+        })
     }
 
     async fn release(&self, passport: &str) -> Result<String, String> {
-        self.passport_number(reqwest::Method::DELETE, passport)
-            .await
+        let v = self
+            .passport_number(reqwest::Method::DELETE, passport, None)
+            .await?;
+        Ok(text(&v["phone_number"]))
     }
 
     async fn wait(&self, number: &str, spec: WaitSpec) -> Result<SmsView, String> {

@@ -14,8 +14,8 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
-use super::args::{ExtractArgs, ListArgs, PassportArgs, WaitArgs};
-use super::backend::{Backend, WaitSpec};
+use super::args::{ExtractArgs, GetNumberArgs, ListArgs, PassportArgs, WaitArgs};
+use super::backend::{Backend, WaitSpec, Where};
 use super::embedded::Embedded;
 use crate::access::Scope;
 use crate::rules::FilterSpec;
@@ -32,6 +32,10 @@ const PROGRESS_EVERY: Duration = Duration::from_secs(1);
 pub struct PhoneNumberOut {
     /// The number (E.164), e.g. +15550000001.
     pub phone_number: String,
+    /// Present when the passport already held this number and it is not in the country
+    /// or area code asked for: it stays the passport's number until released.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// A released number.
@@ -100,7 +104,7 @@ impl SmsTools {
 
     #[tool(
         name = "get_phone_number",
-        description = "Get the phone number of a passport, assigning one on first use. The same passport always gets the same number until it is released; passports never share a number.",
+        description = "Get the phone number of a passport, assigning one on first use, optionally in a country (ISO code such as US or GB) and area code. The same passport always gets the same number until it is released, even when asked for another country (the result then carries a note); passports never share a number.",
         annotations(
             title = "Get phone number",
             read_only_hint = false,
@@ -111,17 +115,26 @@ impl SmsTools {
     )]
     async fn get_phone_number(
         &self,
-        Parameters(a): Parameters<PassportArgs>,
+        Parameters(a): Parameters<GetNumberArgs>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<Json<PhoneNumberOut>, String> {
         let fail = |e| format!("Get phone number failed: {e}");
-        let phone_number = self
+        // Agents send `gb`, ` 415 ` or "" for "no preference": the service wants exact values.
+        let tidy = |s: Option<String>| s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        let place = Where {
+            country: tidy(a.country).map(|c| c.to_ascii_uppercase()),
+            area_code: tidy(a.area_code),
+        };
+        let got = self
             .backend(&ctx)
             .map_err(fail)?
-            .assign(&a.passport_id)
+            .assign(&a.passport_id, place)
             .await
-            .map_err(|e| format!("Get phone number failed: {e}"))?;
-        Ok(Json(PhoneNumberOut { phone_number }))
+            .map_err(fail)?;
+        Ok(Json(PhoneNumberOut {
+            phone_number: got.phone_number,
+            note: got.note,
+        }))
     }
 
     #[tool(

@@ -209,16 +209,16 @@ impl Server {
         status_json(r).await
     }
 
+    /// `method path` with the admin key and `body` as JSON (`Null`: no body).
     pub async fn send(&self, method: &str, path: &str, body: Value) -> (u16, Value) {
         let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let r = client()
+        let mut request = client()
             .request(m, format!("{}{path}", self.base))
-            .bearer_auth(&self.key)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        status_json(r).await
+            .bearer_auth(&self.key);
+        if !body.is_null() {
+            request = request.json(&body);
+        }
+        status_json(request.send().await.unwrap()).await
     }
 
     pub async fn assign(&self, passport: &str) -> String {

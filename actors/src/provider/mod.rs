@@ -13,13 +13,33 @@ use async_trait::async_trait;
 use crate::clock::Millis;
 use crate::record::InboundSms;
 
-/// What to look for when buying a number.
+/// What to look for when buying a number, and which pool numbers fit a request.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SearchQuery {
     /// ISO country code, e.g. `US`.
     pub country: String,
     /// Optional area code.
     pub area_code: Option<String>,
+    /// The country's calling code (`1`, `44`), when known: what a number must start
+    /// with to be in that country (countries that share one, such as the NANP's `+1`,
+    /// are told apart only by area code).
+    pub calling_code: Option<String>,
+}
+
+impl SearchQuery {
+    /// The E.164 prefix a fitting number starts with: `+` calling code, area code.
+    pub fn prefix(&self) -> Option<String> {
+        let code = self.calling_code.as_deref()?;
+        Some(format!(
+            "+{code}{}",
+            self.area_code.as_deref().unwrap_or_default()
+        ))
+    }
+
+    /// Whether `number` fits (every number does when the calling code is unknown).
+    pub fn fits(&self, number: &str) -> bool {
+        self.prefix().is_none_or(|p| number.starts_with(&p))
+    }
 }
 
 /// A number the provider bought for us.
