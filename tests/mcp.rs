@@ -11,7 +11,7 @@ use std::time::Duration;
 use common::*;
 use rmcp::model::{
     CallToolRequestParams, CallToolResult, ClientRequest, ProgressNotificationParam, ProgressToken,
-    Request,
+    ReadResourceRequestParams, Request,
 };
 use rmcp::service::{NotificationContext, PeerRequestOptions, RunningService};
 use rmcp::transport::TokioChildProcess;
@@ -488,8 +488,30 @@ async fn remote_mode_enforces_the_api_keys_passport_scope() {
         ("AGENTPASS_API_KEY", "agent-key"),
     ];
     let m = Mcp::start(dir.path(), &remote).await;
-    m.ok("get_phone_number", json!({"passport_id": "ap_mine"}))
-        .await;
+    let mine = m.number_of("ap_mine").await;
+    // Resources: only the numbers the key's passports hold, read through `/v1`.
+    let uris: Vec<String> = m
+        .client
+        .list_all_resources()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.uri.clone())
+        .collect();
+    assert_eq!(uris, [format!("sms://{mine}/messages")]);
+    let read = |n: &str| {
+        m.client
+            .read_resource(ReadResourceRequestParams::new(format!(
+                "sms://{n}/messages"
+            )))
+    };
+    let page = read(&mine).await.unwrap();
+    assert!(
+        format!("{page:?}").contains("\\\"messages\\\":[]"),
+        "{page:?}"
+    );
+    let refused = read(&theirs).await.unwrap_err();
+    assert!(refused.to_string().contains("not allowed"), "{refused}");
     for (tool, args) in [
         ("get_phone_number", json!({"passport_id": "ap_theirs"})),
         ("release_phone_number", json!({"passport_id": "ap_theirs"})),
@@ -895,4 +917,24 @@ async fn get_phone_number_takes_a_country_and_an_area_code_and_the_held_number_w
         "{v}"
     );
     r.client.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn remote_mode_watches_a_number_by_polling_its_newest_message() {
+    use agentpass_sms::mcp::backend::Backend;
+    use futures_util::StreamExt;
+    let s = Server::start(&[]);
+    let number = s.assign("ap_watch").await;
+    let remote = agentpass_sms::mcp::remote::Remote::new(&s.base, s.key.clone());
+    let mut arrivals = remote.watch(&number).await.unwrap();
+    assert_eq!(
+        s.sms(&sid("SMWATCH"), &number, "Code 9999").await.status(),
+        200
+    );
+    let heard = tokio::time::timeout(Duration::from_secs(20), arrivals.next()).await;
+    assert_eq!(heard.expect("an arrival within 20 s"), Some(()));
+    assert!(
+        remote.watch("+15559999999").await.is_err(),
+        "not in the pool"
+    );
 }

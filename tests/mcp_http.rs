@@ -62,6 +62,20 @@ async fn initialize(s: &Server, key: &str) -> String {
     session
 }
 
+/// Opens the session's standalone SSE stream (server → client notifications).
+async fn open_stream(s: &Server, key: &str, session: &str) -> reqwest::Response {
+    let stream = client()
+        .get(format!("{}/mcp", s.base))
+        .bearer_auth(key)
+        .header("accept", "text/event-stream")
+        .header("mcp-session-id", session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), 200);
+    stream
+}
+
 fn call(id: u64, tool: &str, arguments: Value) -> Value {
     json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
            "params": {"name": tool, "arguments": arguments}})
@@ -155,15 +169,7 @@ async fn shutdown_ends_open_streams_and_waits() {
     let mut s = scoped_server();
     let session = initialize(&s, "admin-key").await;
     // The session's standalone stream, and a long wait on another connection.
-    let stream = client()
-        .get(format!("{}/mcp", s.base))
-        .bearer_auth("admin-key")
-        .header("accept", "text/event-stream")
-        .header("mcp-session-id", &session)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(stream.status(), 200);
+    let stream = open_stream(&s, "admin-key", &session).await;
     let number = s.assign("ap_theirs").await;
     let wait = call(
         9,
@@ -195,4 +201,89 @@ async fn shutdown_ends_open_streams_and_waits() {
     let text = waiting.await.unwrap().unwrap_or_default();
     assert!(!text.contains("\"isError\":false"), "{text}");
     drop(stream);
+}
+
+/// Reads `stream` (an SSE response) until an event's data contains `needle`.
+async fn until_event(stream: &mut reqwest::Response, needle: &str) -> String {
+    let mut seen = String::new();
+    let read = async {
+        while let Some(chunk) = stream.chunk().await.unwrap() {
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+            if let Some(line) = seen.lines().find(|l| l.contains(needle)) {
+                return line.to_owned();
+            }
+        }
+        panic!("stream ended without {needle}: {seen}");
+    };
+    tokio::time::timeout(Duration::from_secs(20), read)
+        .await
+        .expect("no such event within 20 s")
+}
+
+#[tokio::test]
+async fn held_numbers_are_resources_and_a_subscription_hears_each_new_message() {
+    let s = scoped_server();
+    let theirs = s.assign("ap_theirs").await;
+    let session = initialize(&s, "scoped-key").await;
+    let mine = call(2, "get_phone_number", json!({"passport_id": "ap_mine"}));
+    let (_, _, reply) = post(&s, Some("scoped-key"), Some(&session), mine).await;
+    let number = reply["result"]["structuredContent"]["phone_number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let uri = format!("sms://{number}/messages");
+
+    // Only the numbers the key's passports hold are listed, and only those can be read.
+    let list = json!({"jsonrpc": "2.0", "id": 3, "method": "resources/list"});
+    let (_, _, reply) = post(&s, Some("scoped-key"), Some(&session), list).await;
+    let listed: Vec<&str> = reply["result"]["resources"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{reply}"))
+        .iter()
+        .map(|r| r["uri"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, [uri.as_str()], "{reply}");
+    let read = |id: u64, uri: &str| json!({"jsonrpc": "2.0", "id": id, "method": "resources/read", "params": {"uri": uri}});
+    let theirs_uri = format!("sms://{theirs}/messages");
+    let (_, _, reply) = post(&s, Some("scoped-key"), Some(&session), read(4, &theirs_uri)).await;
+    assert!(
+        reply["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not allowed"),
+        "{reply}"
+    );
+
+    // Subscribe, open the session's stream, and let a message arrive.
+    let subscribe = json!({"jsonrpc": "2.0", "id": 5, "method": "resources/subscribe",
+                           "params": {"uri": uri}});
+    let (status, _, reply) = post(&s, Some("scoped-key"), Some(&session), subscribe).await;
+    assert_eq!((status, reply.get("error")), (200, None), "{reply}");
+    let mut stream = open_stream(&s, "scoped-key", &session).await;
+    assert_eq!(
+        s.sms(&sid("SMRES1"), &number, "Your code is 246810")
+            .await
+            .status(),
+        200
+    );
+    let event = until_event(&mut stream, "notifications/resources/updated").await;
+    assert!(event.contains(&uri), "{event}");
+    assert_eq!(
+        s.sms(&sid("SMRES3"), &number, "Code 2222").await.status(),
+        200
+    );
+
+    let (_, _, reply) = post(&s, Some("scoped-key"), Some(&session), read(6, &uri)).await;
+    let contents = &reply["result"]["contents"][0];
+    assert_eq!(contents["mimeType"], "application/json", "{reply}");
+    let page: Value = serde_json::from_str(contents["text"].as_str().unwrap()).unwrap();
+    let ids: Vec<&str> = page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    // The read may come before the second message is stored: the first is there.
+    assert!(ids.ends_with(&[sid("SMRES1").as_str()]), "{page}");
+    assert_eq!(page["messages"][1]["code"], "246810");
 }

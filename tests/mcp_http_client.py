@@ -5,6 +5,7 @@ Run by tests/mcp_python.rs against a running service:
 SCOPED_KEY may act only for passport ap_h1.
 """
 import asyncio
+import json
 import sys
 import urllib.error
 import urllib.request
@@ -13,6 +14,7 @@ import anyio
 import mcp
 from mcp_sdk_helpers import Webhooks, ok
 from mcp.client.streamable_http import streamable_http_client
+from mcp.client.subscriptions import ResourceUpdated
 from mcp.shared._httpx_utils import create_mcp_http_client
 
 BASE, ADMIN_KEY, SCOPED_KEY, TOKEN = sys.argv[1:5]
@@ -90,6 +92,20 @@ async def main():
 
         page = ok(await agent.call_tool("list_sms", {"phone_number": a}))
         assert [m["id"] for m in page["messages"]] == ["SM" + "d4" * 16, "SM" + "c3" * 16], page
+
+        # The held number is a resource; subscriptions/listen hears a new message on it.
+        uri = f"sms://{a}/messages"
+        listed = [str(r.uri) for r in (await agent.list_resources()).resources]
+        assert listed == [uri], listed
+        async with agent.listen(resource_subscriptions=[uri]) as sub:
+            assert list(sub.honored.resource_subscriptions) == [uri], sub.honored
+            sid = "SM" + "e5" * 16
+            await anyio.to_thread.run_sync(inject, sid, a, "Your code is 135790")
+            with anyio.fail_after(10):
+                event = await sub.__anext__()
+            assert isinstance(event, ResourceUpdated) and event.uri == uri, event
+        page = json.loads((await agent.read_resource(uri)).contents[0].text)
+        assert page["messages"][0]["id"] == sid and page["messages"][0]["code"] == "135790", page
 
         rel = ok(await agent.call_tool("release_phone_number", {"passport_id": "ap_h1"}))
         assert rel == {"phone_number": a, "released": True}, rel

@@ -38,6 +38,19 @@ pub struct Where {
     pub area_code: Option<String>,
 }
 
+/// A number one of the caller's passports holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Held {
+    /// The number (E.164).
+    pub phone_number: String,
+    /// Its holder.
+    pub passport_id: String,
+}
+
+/// Yields once for each message that arrives for a number's holder; ends when the
+/// service goes away.
+pub type Arrivals = futures_util::stream::BoxStream<'static, ()>;
+
 /// The service as the tools see it. Errors are the text shown to the agent.
 #[async_trait]
 pub trait Backend: Send + Sync + 'static {
@@ -55,6 +68,12 @@ pub trait Backend: Send + Sync + 'static {
         limit: usize,
         cursor: Option<String>,
     ) -> Result<HistoryPage, String>;
+    /// The numbers the caller's passports hold now (every assigned number for an
+    /// unscoped caller).
+    async fn held(&self) -> Result<Vec<Held>, String>;
+    /// Arrivals for the passport that holds `number` now; an error when the caller may
+    /// not see the number or nobody holds it.
+    async fn watch(&self, number: &str) -> Result<Arrivals, String>;
     /// Stops what this backend runs (embedded: the whole service).
     async fn shutdown(&self) {}
 }

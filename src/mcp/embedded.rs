@@ -5,11 +5,11 @@
 
 use std::sync::Arc;
 
-use agentpass_actors::{Cursor, Service, Viewer};
+use agentpass_actors::{Cursor, Filter, NumberState, Service, Viewer};
 use async_trait::async_trait;
 use tokio::sync::Mutex;
 
-use super::backend::{Assigned, Backend, WaitSpec, Where};
+use super::backend::{Arrivals, Assigned, Backend, Held, WaitSpec, Where};
 use crate::access::Scope;
 use crate::app::Running;
 use crate::views::{HistoryPage, SmsView};
@@ -109,6 +109,51 @@ impl Backend for Embedded {
             .await
             .map_err(|e| e.to_string())?;
         Ok(HistoryPage::from(&page))
+    }
+
+    async fn held(&self) -> Result<Vec<Held>, String> {
+        let numbers = self.service.numbers().await.map_err(|e| e.to_string())?;
+        Ok(numbers
+            .into_iter()
+            .filter_map(|n| match n.record.state {
+                NumberState::Assigned { passport, .. } if self.scope.allows(&passport) => {
+                    Some(Held {
+                        phone_number: n.phone_number,
+                        passport_id: passport,
+                    })
+                }
+                _ => None,
+            })
+            .collect())
+    }
+
+    async fn watch(&self, number: &str) -> Result<Arrivals, String> {
+        let record = self
+            .service
+            .lookup(number)
+            .await
+            .map_err(|e| e.to_string())?;
+        let holder = match record.map(|r| r.state) {
+            Some(NumberState::Assigned { passport, .. }) if self.scope.allows(&passport) => {
+                passport
+            }
+            Some(NumberState::Assigned { .. }) => return Err(crate::access::FORBIDDEN.into()),
+            _ => return Err(format!("{number} is not assigned to a passport")),
+        };
+        // What arrives for another holder later (after a release) is not this one's news.
+        let subscription = self.service.subscribe(number, Filter::default());
+        let arrivals = futures_util::stream::unfold(subscription, move |mut sub| {
+            let holder = holder.clone();
+            async move {
+                loop {
+                    let sms = sub.next().await?;
+                    if sms.passport.as_deref() == Some(holder.as_str()) {
+                        return Some(((), sub));
+                    }
+                }
+            }
+        });
+        Ok(Box::pin(arrivals))
     }
 
     async fn shutdown(&self) {

@@ -7,7 +7,10 @@
 pub mod args;
 pub mod backend;
 pub mod embedded;
+pub mod handler;
 pub mod remote;
+pub mod resources;
+pub mod results;
 pub mod tools;
 
 use std::pin::Pin;

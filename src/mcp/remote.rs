@@ -4,26 +4,30 @@
 //! offers the message to the next wait (at-least-once, deduplicated here by id).
 
 use std::collections::VecDeque;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use serde_json::{json, Value};
 
-use super::backend::{Assigned, Backend, WaitSpec, Where};
+use super::backend::{Arrivals, Assigned, Backend, Held, WaitSpec, Where};
 use crate::views::{HistoryPage, SmsView};
 
 /// How many delivered message ids are remembered for deduplication.
 const SEEN: usize = 1024;
 
+/// How often a watched number's newest message is looked up (`/v1` has no push).
+const WATCH_EVERY: Duration = Duration::from_secs(2);
+
 /// A client of a running service.
+#[derive(Clone)]
 pub struct Remote {
     http: reqwest::Client,
     base: String,
     key: String,
     /// Ids already handed to the agent, newest last.
-    seen: Mutex<VecDeque<String>>,
+    seen: Arc<Mutex<VecDeque<String>>>,
 }
 
 impl Remote {
@@ -33,7 +37,7 @@ impl Remote {
             http: crate::http_client::client(),
             base: base.trim_end_matches('/').to_owned(),
             key,
-            seen: Mutex::new(VecDeque::new()),
+            seen: Arc::new(Mutex::new(VecDeque::new())),
         }
     }
 
@@ -189,5 +193,50 @@ impl Backend for Remote {
             return Err(Self::error_text(&v));
         }
         serde_json::from_value(v).map_err(|e| format!("bad reply: {e}"))
+    }
+
+    async fn held(&self) -> Result<Vec<Held>, String> {
+        let (status, v) = self
+            .call(reqwest::Method::GET, "/v1/numbers", None, SHORT)
+            .await?;
+        if status != 200 {
+            return Err(Self::error_text(&v));
+        }
+        let numbers = v["numbers"].as_array().cloned().unwrap_or_default();
+        Ok(numbers
+            .iter()
+            .filter(|n| n["status"] == "assigned")
+            .map(|n| Held {
+                phone_number: text(&n["phone_number"]),
+                passport_id: text(&n["passport_id"]),
+            })
+            .collect())
+    }
+
+    /// Polls the holder's newest message every [`WATCH_EVERY`]: `/v1` has no push.
+    async fn watch(&self, number: &str) -> Result<Arrivals, String> {
+        let held = self.held().await?;
+        if !held.iter().any(|h| h.phone_number == number) {
+            return Err(format!(
+                "{number} is not held by a passport this API key may act for"
+            ));
+        }
+        let newest = |page: HistoryPage| page.messages.first().map(|m| m.id.clone());
+        let first = newest(self.list(number, 1, None).await?);
+        let (me, number) = (self.clone(), number.to_owned());
+        let arrivals = futures_util::stream::unfold(first, move |last| {
+            let (me, number) = (me.clone(), number.clone());
+            async move {
+                loop {
+                    tokio::time::sleep(WATCH_EVERY).await;
+                    // Out of reach now (released, key revoked) or unreachable: stop.
+                    let now = newest(me.list(&number, 1, None).await.ok()?);
+                    if now != last {
+                        return Some(((), now));
+                    }
+                }
+            }
+        });
+        Ok(Box::pin(arrivals))
     }
 }

@@ -9,14 +9,14 @@ use agentpass_actors::Service;
 use rmcp::handler::server::{tool::ToolRouter, wrapper::Parameters};
 use rmcp::model::ProgressNotificationParam;
 use rmcp::service::RequestContext;
-use rmcp::{tool, tool_handler, tool_router, Json, RoleServer, ServerHandler};
-use schemars::JsonSchema;
-use serde::Serialize;
+use rmcp::{tool, tool_router, Json, RoleServer};
 use tokio_util::sync::CancellationToken;
 
 use super::args::{ExtractArgs, GetNumberArgs, ListArgs, PassportArgs, WaitArgs};
 use super::backend::{Backend, WaitSpec, Where};
 use super::embedded::Embedded;
+use super::resources::Subscriptions;
+use super::results::{CodeOut, OtpOut, PhoneNumberOut, ReleasedOut};
 use crate::access::Scope;
 use crate::rules::FilterSpec;
 use crate::views::{HistoryPage, SmsView};
@@ -26,45 +26,6 @@ const DEFAULT_TIMEOUT_MS: u64 = 30_000;
 const MAX_TIMEOUT_MS: u64 = 600_000;
 /// How often a long wait reports progress (when the client asked for it).
 const PROGRESS_EVERY: Duration = Duration::from_secs(1);
-
-/// A passport's number.
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct PhoneNumberOut {
-    /// The number (E.164), e.g. +15550000001.
-    pub phone_number: String,
-    /// Present when the passport already held this number and it is not in the country
-    /// or area code asked for: it stays the passport's number until released.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-}
-
-/// A released number.
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct ReleasedOut {
-    /// The number, now in quarantine before anyone else gets it.
-    pub phone_number: String,
-    /// Always true.
-    pub released: bool,
-}
-
-/// An extracted code.
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct CodeOut {
-    /// The one-time code, or null when the message carries none.
-    pub code: Option<String>,
-    /// For an origin-bound code (`@example.com #123456`), the site it is bound to.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub origin: Option<String>,
-}
-
-/// A code and the message it came from.
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct OtpOut {
-    /// The one-time code.
-    pub code: String,
-    /// The message that carried it.
-    pub sms: SmsView,
-}
 
 /// Where the tools find the service.
 #[derive(Clone)]
@@ -83,7 +44,9 @@ pub struct SmsTools {
     backends: Backends,
     /// Cancelled when stdin closes or the server stops, so waits end at once.
     shutdown: CancellationToken,
-    tool_router: ToolRouter<Self>,
+    /// The session's `resources/subscribe` watchers (shared by the handler's clones).
+    pub(super) subscriptions: Arc<Subscriptions>,
+    pub(super) tool_router: ToolRouter<Self>,
 }
 
 #[tool_router]
@@ -98,6 +61,7 @@ impl SmsTools {
         SmsTools {
             backends,
             shutdown,
+            subscriptions: Arc::default(),
             tool_router: Self::tool_router(),
         }
     }
@@ -273,7 +237,10 @@ impl SmsTools {
 
 impl SmsTools {
     /// The service as this request's caller may see it.
-    fn backend(&self, ctx: &RequestContext<RoleServer>) -> Result<Arc<dyn Backend>, String> {
+    pub(super) fn backend(
+        &self,
+        ctx: &RequestContext<RoleServer>,
+    ) -> Result<Arc<dyn Backend>, String> {
         match &self.backends {
             Backends::Fixed(backend) => Ok(backend.clone()),
             Backends::PerCaller(service) => {
@@ -367,10 +334,3 @@ fn spec(
         filter,
     })
 }
-
-#[tool_handler(
-    router = self.tool_router,
-    name = "agentpass-sms",
-    instructions = "Phone numbers and SMS one-time codes for agents: get_phone_number for your passport, then wait_for_otp (or wait_for_sms + extract_otp_from_sms) after triggering the SMS; release_phone_number when done."
-)]
-impl ServerHandler for SmsTools {}
