@@ -7,6 +7,10 @@ use std::process::Command;
 /// Creates `target/{name}` with `requirement` (`package==version`) if it is not there
 /// yet; returns the environment's directory.
 pub fn python_venv(name: &str, requirement: &str) -> PathBuf {
+    // Tests of one binary run in threads of one process: one of them installs, the
+    // others wait for it (other processes are told apart by the temp dir's pid).
+    static INSTALLING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = INSTALLING.lock().unwrap_or_else(|p| p.into_inner());
     let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
     let dir = target.join(name);
     let marker = dir.join(format!("installed-{requirement}"));
