@@ -161,10 +161,11 @@ async fn start_with_store(
             area_code: config.twilio.area_code.clone(),
             calling_code: crate::countries::calling_code(&config.twilio.country).map(str::to_owned),
         },
+        sim_numbers: config.sim_numbers(),
     };
     let service_config = ServiceConfig {
         settings,
-        numbers: config.twilio.phone_numbers.clone(),
+        numbers: config.pool_numbers(),
         history_retention: config.store.history_retention,
         purge_interval: config.store.purge_interval,
     };
@@ -177,6 +178,7 @@ async fn start_with_store(
         service: service.clone(),
         keys: Arc::new(keys),
         limits: Arc::new(crate::http::limits::Limits::new(&config.limits)),
+        provider: providers.numbers.name(),
         inbound: providers.inbound.clone(),
         public_base_url: public_base_url.clone(),
         max_body: config.webhook.max_body_bytes,

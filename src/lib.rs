@@ -22,6 +22,7 @@ pub mod phone;
 pub mod providers;
 pub mod rules;
 pub mod secrets;
+pub mod sms_gate;
 pub mod timefmt;
 pub mod twilio;
 pub mod views;

@@ -56,7 +56,8 @@ async fn the_description_is_served_and_lists_exactly_what_each_route_does() {
         let path = template
             .replace("{number}", &enc(&number))
             .replace("{passport}", "ap_1")
-            .replace("{id}", &sid("SMOPENAPI"));
+            .replace("{id}", &sid("SMOPENAPI"))
+            .replace("{device}", "pixel-1");
         let documented: Vec<String> = operations
             .as_object()
             .unwrap()

@@ -25,6 +25,8 @@ pub struct Settings {
     pub release_idle_after: Option<Duration>,
     /// Country and area code to search when buying.
     pub search: crate::provider::SearchQuery,
+    /// The pool's real-SIM numbers (line type `mobile`): configured, never bought.
+    pub sim_numbers: std::collections::HashSet<String>,
 }
 
 impl Default for Settings {
@@ -42,6 +44,7 @@ impl Default for Settings {
                 area_code: None,
                 calling_code: Some("1".into()),
             },
+            sim_numbers: Default::default(),
         }
     }
 }

@@ -31,7 +31,7 @@ pub use context::Settings;
 pub use delivery::{AckError, Claim, Delivered, Owner, Viewer, WaitError};
 pub use pool_state::{check_passport, Assignment, NumberInfo, PoolError, MAX_PASSPORT_LEN};
 pub use provider::{
-    Headers, InboundProvider, InboundReply, InboundRequest, MockProvider, NumberProvider,
+    Headers, InboundProvider, InboundReply, InboundRequest, LineType, MockProvider, NumberProvider,
     OwnedNumber, ProviderError, Rejected, SearchQuery, WEBHOOK_PREFIX,
 };
 pub use record::{Filter, InboundSms, NumberRecord, NumberState, ProviderFailure, SmsRecord};

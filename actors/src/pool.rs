@@ -16,7 +16,7 @@ use crate::context::Context;
 use crate::delivery::Owner;
 use crate::number::{NumberActor, NumberArgs, NumberMsg};
 use crate::pool_state::{Assignment, Change, NumberInfo, PoolError, PoolState};
-use crate::provider::{self, NumberProvider, OwnedNumber, ProviderError, SearchQuery};
+use crate::provider::{self, LineType, NumberProvider, OwnedNumber, ProviderError, SearchQuery};
 use crate::record::{NumberRecord, NumberState};
 use crate::registry::Registry;
 use crate::store::StoreError;
@@ -30,6 +30,7 @@ pub(crate) enum PoolMsg {
     Assign {
         passport: String,
         want: Option<SearchQuery>,
+        line: LineType,
         reply: Reply<Assignment>,
     },
     /// Put the passport's number into quarantine.
@@ -71,6 +72,8 @@ struct Pending {
     passport: String,
     /// What the number must fit (`None`: any number, bought with the configured search).
     want: Option<SearchQuery>,
+    /// The line type it must be (never `Mobile`: SIMs are not bought).
+    line: LineType,
     /// Every reply owed to the passport.
     replies: Vec<Reply<Assignment>>,
     /// Whether a purchase is under way for it.
@@ -78,8 +81,8 @@ struct Pending {
 }
 
 impl Pending {
-    fn fits(&self, number: &str) -> bool {
-        self.want.as_ref().is_none_or(|w| w.fits(number))
+    fn fits(&self, number: &str, sims: &std::collections::HashSet<String>) -> bool {
+        self.want.as_ref().is_none_or(|w| w.fits(number)) && self.line.admits(number, sims)
     }
 }
 
@@ -160,8 +163,9 @@ impl Actor for PoolActor {
             PoolMsg::Assign {
                 passport,
                 want,
+                line,
                 reply,
-            } => pool.assign(&myself, passport, want, reply),
+            } => pool.assign(&myself, passport, want, line, reply),
             PoolMsg::Release { passport, reply } => pool.release(&myself, passport, reply),
             PoolMsg::List(reply) => {
                 let _ = reply.send(pool.state.list());
@@ -216,6 +220,7 @@ impl Pool {
         myself: &ActorRef<PoolMsg>,
         passport: String,
         want: Option<SearchQuery>,
+        line: LineType,
         reply: Reply<Assignment>,
     ) {
         if let Err(e) = crate::pool_state::check_passport(&passport) {
@@ -223,7 +228,8 @@ impl Pool {
             return;
         }
         let now = self.ctx.clock.now_ms();
-        let fits = |n: &str| want.as_ref().is_none_or(|w| w.fits(n));
+        let sims = &self.ctx.settings.sim_numbers;
+        let fits = |n: &str| want.as_ref().is_none_or(|w| w.fits(n)) && line.admits(n, sims);
         match self.state.assign(&passport, now, fits) {
             Some((assignment, None)) => {
                 let _ = reply.send(Ok(assignment));
@@ -236,7 +242,9 @@ impl Pool {
                 );
                 self.commit(myself, assignment, record, reply);
             }
-            None => self.enqueue(myself, passport, want, reply, now),
+            // SIMs cannot be bought: none free is the answer.
+            None if line == LineType::Mobile => drop(reply.send(Err(PoolError::NoSimFree))),
+            None => self.enqueue(myself, passport, want, line, reply, now),
         }
     }
 
@@ -305,6 +313,7 @@ impl Pool {
         myself: &ActorRef<PoolMsg>,
         passport: String,
         want: Option<SearchQuery>,
+        line: LineType,
         reply: Reply<Assignment>,
         now: Millis,
     ) {
@@ -315,6 +324,7 @@ impl Pool {
         self.pending.push_back(Pending {
             passport,
             want,
+            line,
             replies: vec![reply],
             buying: false,
         });
@@ -428,7 +438,9 @@ impl Pool {
             waiting.push_front(p);
         }
         for mut p in waiting {
-            let Some((assignment, record)) = self.state.assign(&p.passport, now, |n| p.fits(n))
+            let sims = &self.ctx.settings.sim_numbers;
+            let Some((assignment, record)) =
+                self.state.assign(&p.passport, now, |n| p.fits(n, sims))
             else {
                 self.pending.push_back(p);
                 continue;

@@ -57,6 +57,9 @@ pub enum PoolError {
     /// A number actor could not start.
     #[error("could not start the number's actor: {0}")]
     Spawn(String),
+    /// A SIM (mobile) number was asked for and none is free.
+    #[error("no SIM (mobile) number is free: SIM numbers cannot be bought on demand; release one, ask for line_type any, or add a device")]
+    NoSimFree,
     /// The pool has stopped.
     #[error("the service is shutting down")]
     Shutdown,

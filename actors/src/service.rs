@@ -18,7 +18,7 @@ use crate::delivery::{AckError, Delivered, Viewer, WaitError, WaitRequest};
 use crate::number::NumberMsg;
 use crate::pool::{owner_of, PoolActor, PoolArgs, PoolMsg};
 use crate::pool_state::{Assignment, NumberInfo, PoolError};
-use crate::provider::{NumberProvider, SearchQuery};
+use crate::provider::{LineType, NumberProvider, SearchQuery};
 use crate::record::{Filter, InboundSms, NumberRecord, SmsRecord};
 use crate::registry::Registry;
 use crate::store::{history, Cursor, HistoryScope, Ingested, Page, Store, StoreError};
@@ -159,21 +159,24 @@ impl Service {
 
     /// The passport's number (sticky), assigning or buying one if needed.
     pub async fn assign(&self, passport: &str) -> Result<Assignment, PoolError> {
-        self.assign_fitting(passport, None).await
+        self.assign_fitting(passport, None, LineType::Any).await
     }
 
-    /// [`assign`](Self::assign), choosing (or buying) a number that fits `want` when the
-    /// passport holds none. A number it already holds is returned as it is: compare it
-    /// with [`SearchQuery::fits`] to tell the caller.
+    /// [`assign`](Self::assign), choosing (or buying) a number that fits `want` and
+    /// `line` when the passport holds none (a SIM is never bought: none free is
+    /// [`PoolError::NoSimFree`]). A number it already holds is returned as it is: compare
+    /// it with [`SearchQuery::fits`] and [`LineType::admits`] to tell the caller.
     pub async fn assign_fitting(
         &self,
         passport: &str,
         want: Option<SearchQuery>,
+        line: LineType,
     ) -> Result<Assignment, PoolError> {
         let passport = passport.to_owned();
         self.pool_call(|reply| PoolMsg::Assign {
             passport,
             want,
+            line,
             reply,
         })
         .await?

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use agentpass_actors::store::sled::SledStore;
 use agentpass_actors::{
-    Filter, InboundSms, Ingested, MockProvider, PoolError, SearchQuery, Service, ServiceConfig,
-    Settings, Store, WaitError,
+    Filter, InboundSms, Ingested, LineType, MockProvider, PoolError, SearchQuery, Service,
+    ServiceConfig, Settings, Store, WaitError,
 };
 use tempfile::TempDir;
 
@@ -454,6 +454,21 @@ async fn a_message_the_provider_filtered_ends_the_wait_with_a_distinct_error() {
     svc.shutdown().await;
 }
 
+/// A service whose pool starts with `numbers` (mock numbers are bought after them).
+async fn start_with_numbers(dir: &TempDir, numbers: &[&str], settings: Settings) -> Service {
+    let config = ServiceConfig {
+        settings,
+        numbers: numbers.iter().map(|n| n.to_string()).collect(),
+        history_retention: Duration::from_secs(86400),
+        purge_interval: Duration::from_secs(600),
+    };
+    let store = SledStore::open(dir.path(), 8 << 20).unwrap();
+    let provider = MockProvider::after(numbers.iter().copied());
+    Service::start(Arc::new(store), config, Arc::new(provider))
+        .await
+        .unwrap()
+}
+
 fn query(country: &str, calling_code: &str, area_code: Option<&str>) -> SearchQuery {
     SearchQuery {
         country: country.into(),
@@ -465,29 +480,26 @@ fn query(country: &str, calling_code: &str, area_code: Option<&str>) -> SearchQu
 #[tokio::test(start_paused = true)]
 async fn a_wanted_country_picks_a_fitting_free_number_or_buys_one_there_and_stickiness_wins() {
     let dir = TempDir::new().unwrap();
-    let config = ServiceConfig {
-        settings: Settings::default(),
-        numbers: vec!["+15550000001".into(), "+442071234567".into()],
-        history_retention: Duration::from_secs(86400),
-        purge_interval: Duration::from_secs(600),
-    };
-    let store = SledStore::open(dir.path(), 8 << 20).unwrap();
-    let provider = MockProvider::after(["+15550000001", "+442071234567"]);
-    let svc = Service::start(Arc::new(store), config, Arc::new(provider))
-        .await
-        .unwrap();
+    let numbers = ["+15550000001", "+442071234567"];
+    let svc = start_with_numbers(&dir, &numbers, Settings::default()).await;
     let gb = query("GB", "44", None);
     // A free number in the country is taken before an earlier one elsewhere.
-    let a = svc.assign_fitting("ap_gb", Some(gb.clone())).await.unwrap();
+    let a = svc
+        .assign_fitting("ap_gb", Some(gb.clone()), LineType::Any)
+        .await
+        .unwrap();
     assert_eq!(a.phone_number, "+442071234567");
     // None free there: one is bought in that country (mock: its calling code) ...
     let b = svc
-        .assign_fitting("ap_gb2", Some(gb.clone()))
+        .assign_fitting("ap_gb2", Some(gb.clone()), LineType::Any)
         .await
         .unwrap();
     assert!(b.phone_number.starts_with("+44555"), "{b:?}");
     let sf = query("US", "1", Some("415"));
-    let c = svc.assign_fitting("ap_sf", Some(sf)).await.unwrap();
+    let c = svc
+        .assign_fitting("ap_sf", Some(sf), LineType::Any)
+        .await
+        .unwrap();
     assert!(c.phone_number.starts_with("+1415"), "{c:?}");
     // ... and the free US number was left for a request that does not care.
     assert_eq!(
@@ -496,8 +508,31 @@ async fn a_wanted_country_picks_a_fitting_free_number_or_buys_one_there_and_stic
     );
     // A passport keeps its number whatever it asks for next.
     let again = svc
-        .assign_fitting("ap_gb", Some(query("DE", "49", None)))
+        .assign_fitting("ap_gb", Some(query("DE", "49", None)), LineType::Any)
         .await;
     assert_eq!(again.unwrap(), a);
     assert_eq!(svc.numbers().await.unwrap().len(), 4);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_mobile_line_is_only_a_sim_never_bought_and_local_never_a_sim() {
+    let dir = TempDir::new().unwrap();
+    let sims = ["+15557770001".to_owned()];
+    let settings = Settings {
+        sim_numbers: sims.iter().cloned().collect(),
+        ..Settings::default()
+    };
+    let svc = start_with_numbers(&dir, &["+15557770001", "+15550000009"], settings).await;
+    // `local` passes over the free SIM (first in pool order) for the other number.
+    let local = svc.assign_fitting("ap_local", None, LineType::Local).await;
+    assert_eq!(local.unwrap().phone_number, "+15550000009");
+    let sim = svc.assign_fitting("ap_sim", None, LineType::Mobile).await;
+    assert_eq!(sim.unwrap().phone_number, "+15557770001");
+    // No SIM left: a clear refusal, and nothing bought.
+    let none = svc.assign_fitting("ap_sim2", None, LineType::Mobile).await;
+    assert_eq!(none, Err(PoolError::NoSimFree));
+    assert_eq!(svc.numbers().await.unwrap().len(), 2);
+    // `local` with nothing free buys one, which is never a SIM.
+    let bought = svc.assign_fitting("ap_local2", None, LineType::Local).await;
+    assert!(!sims.contains(&bought.unwrap().phone_number));
 }

@@ -12,6 +12,8 @@ pub enum Origin {
     File(PathBuf),
     /// This environment variable.
     Env(&'static str),
+    /// This environment variable, named after a device (`AGENTPASS_SMS_GATE_<NAME>_…`).
+    DeviceEnv(String),
     /// A command-line flag ([`super::Overrides`]).
     CommandLine,
 }
@@ -21,6 +23,7 @@ impl fmt::Display for Origin {
         match self {
             Origin::File(path) => write!(f, "{}", path.display()),
             Origin::Env(var) => f.write_str(var),
+            Origin::DeviceEnv(var) => f.write_str(var),
             Origin::CommandLine => f.write_str("command line"),
         }
     }

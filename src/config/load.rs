@@ -128,6 +128,7 @@ fn build(
         config.public_base_url = Some(url.clone());
         origins.set("public_base_url", Origin::CommandLine);
     }
+    super::sms_gate::apply_env(&mut config.sms_gate, env, &mut origins);
     validate::normalize(&mut config);
     validate::check(&config, &origins)?;
     Ok(config)
@@ -193,6 +194,8 @@ impl Layers {
         for (name, value) in table {
             if name == "api_keys" {
                 self.set_api_keys(value, path)?;
+            } else if name == "sms_gate" {
+                self.set_sms_gate(value, path)?;
             } else if env::lookup(&name).is_some() {
                 self.set(&name, value, origin.clone())?;
             } else if is_section(&name) {
@@ -276,6 +279,50 @@ impl Layers {
         }
         self.merged.insert("api_keys".into(), value);
         self.origins.set("api_keys", origin.clone());
+        Ok(())
+    }
+}
+
+impl Layers {
+    /// Checks and records `[[sms_gate.devices]]`, field by field (a device's secrets
+    /// are never quoted in an error).
+    fn set_sms_gate(&mut self, value: toml::Value, path: &Path) -> Result<(), ConfigError> {
+        let origin = &Origin::File(path.to_path_buf());
+        let hint = "expected a list of tables, written [[sms_gate.devices]]";
+        let toml::Value::Table(section) = &value else {
+            return Err(ConfigError::invalid("sms_gate", Some(origin), hint));
+        };
+        for (field, entries) in section {
+            if field != "devices" {
+                let key = format!("sms_gate.{field}");
+                let path = path.to_path_buf();
+                return Err(ConfigError::UnknownKey { key, path });
+            }
+            let toml::Value::Array(entries) = entries else {
+                return Err(ConfigError::invalid("sms_gate.devices", Some(origin), hint));
+            };
+            for (index, entry) in entries.iter().enumerate() {
+                let at = format!("sms_gate.devices[{index}]");
+                let toml::Value::Table(entry) = entry else {
+                    return Err(ConfigError::invalid(at, Some(origin), hint));
+                };
+                for (field, field_value) in entry {
+                    let key = format!("{at}.{field}");
+                    if !super::sms_gate::DEVICE_FIELDS.contains(&field.as_str()) {
+                        let path = path.to_path_buf();
+                        return Err(ConfigError::UnknownKey { key, path });
+                    }
+                    let mut probe = toml::Table::new();
+                    probe.insert(field.clone(), field_value.clone());
+                    let list = toml::Value::Array(vec![toml::Value::Table(probe)]);
+                    let secret = matches!(field.as_str(), "password" | "signing_key");
+                    check_alone(&["sms_gate", "devices"], &list)
+                        .map_err(|message| invalid(&key, origin, message, secret))?;
+                }
+            }
+        }
+        self.merged.insert("sms_gate".into(), value);
+        self.origins.set("sms_gate.devices", origin.clone());
         Ok(())
     }
 }

@@ -23,6 +23,7 @@ pub mod env;
 mod error;
 mod load;
 mod sections;
+mod sms_gate;
 mod types;
 mod validate;
 
@@ -43,6 +44,7 @@ pub use sections::{
     ApiKey, DeliveryConfig, LimitsConfig, PoolConfig, ServerConfig, StoreConfig, TwilioConfig,
     WebhookConfig,
 };
+pub use sms_gate::{env_var as sms_gate_env_var, SmsGateConfig, SmsGateDevice};
 pub use types::Secret;
 
 /// `pool.max_numbers` in Twilio mode when the file leaves it unset.
@@ -91,6 +93,13 @@ pub struct Config {
     pub limits: LimitsConfig,
     /// Connection limits and read timeouts of the HTTP server.
     pub server: ServerConfig,
+    /// SMS Gate phones whose SIM numbers join the pool.
+    #[serde(skip_serializing_if = "sms_gate_is_empty")]
+    pub sms_gate: SmsGateConfig,
+}
+
+fn sms_gate_is_empty(s: &SmsGateConfig) -> bool {
+    s.devices.is_empty()
 }
 
 impl Default for Config {
@@ -110,6 +119,7 @@ impl Default for Config {
             store: StoreConfig::default(),
             limits: LimitsConfig::default(),
             server: ServerConfig::default(),
+            sms_gate: SmsGateConfig::default(),
         }
     }
 }
@@ -135,6 +145,23 @@ pub enum Mode {
 }
 
 impl Config {
+    /// The numbers the pool starts with: `twilio.phone_numbers`, then every SMS Gate
+    /// device's SIM numbers.
+    pub fn pool_numbers(&self) -> Vec<String> {
+        let sims = self.sms_gate.devices.iter().flat_map(|d| d.numbers.iter());
+        self.twilio
+            .phone_numbers
+            .iter()
+            .chain(sims)
+            .cloned()
+            .collect()
+    }
+
+    /// The SMS Gate devices' SIM numbers (line type `mobile`).
+    pub fn sim_numbers(&self) -> std::collections::HashSet<String> {
+        let sims = self.sms_gate.devices.iter().flat_map(|d| d.numbers.iter());
+        sims.cloned().collect()
+    }
     /// The URL Twilio signs webhook requests over: `public_base_url`, or
     /// `http://<listen>` when unset, without a trailing slash.
     pub fn public_base_url(&self) -> String {

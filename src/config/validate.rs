@@ -158,6 +158,7 @@ pub(crate) fn check(config: &Config, origins: &Origins) -> Result<(), ConfigErro
     }
 
     check_api_keys(config, origins)?;
+    super::sms_gate::check(&config.sms_gate, &config.twilio.phone_numbers, origins)?;
     config.mode().map(drop)
 }
 

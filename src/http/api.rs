@@ -79,9 +79,10 @@ pub fn pool_error(store: &dyn Store, e: PoolError) -> ApiError {
     let (status, code) = match &e {
         PoolError::InvalidPassport(_) => (StatusCode::BAD_REQUEST, "invalid_passport"),
         PoolError::NotAssigned(_) => (StatusCode::NOT_FOUND, "not_assigned"),
-        PoolError::Exhausted | PoolError::MaxNumbers(_) | PoolError::MaxPerHour(_) => {
-            (StatusCode::SERVICE_UNAVAILABLE, "pool_exhausted")
-        }
+        PoolError::Exhausted
+        | PoolError::MaxNumbers(_)
+        | PoolError::MaxPerHour(_)
+        | PoolError::NoSimFree => (StatusCode::SERVICE_UNAVAILABLE, "pool_exhausted"),
         PoolError::Provider(_) => (StatusCode::BAD_GATEWAY, "provider_error"),
         PoolError::Shutdown => (StatusCode::SERVICE_UNAVAILABLE, "shutting_down"),
         PoolError::Store(_) | PoolError::Spawn(_) => {
@@ -103,8 +104,12 @@ fn history_error(store: &dyn Store, e: HistoryError) -> ApiError {
 async fn assign(passport: String, scope: Scope, body: AssignBody, state: Arc<AppState>) -> Resp {
     let passport = decode_param(&passport)?;
     scope.require(&passport)?;
-    let (country, area) = (body.country.as_deref(), body.area_code.as_deref());
-    let chosen = crate::countries::assign(&state.service, &passport, country, area)
+    let place = crate::countries::Place {
+        country: body.country.as_deref(),
+        area_code: body.area_code.as_deref(),
+        line_type: body.line_type.as_deref(),
+    };
+    let chosen = crate::countries::assign(&state.service, &passport, place)
         .await
         .map_err(|e| match e {
             ChoiceError::Request(msg) => ApiError::bad_request(msg),
@@ -144,6 +149,7 @@ async fn release(passport: String, scope: Scope, state: Arc<AppState>) -> Resp {
 }
 
 async fn list(scope: Scope, state: Arc<AppState>) -> Resp {
+    let sims = &state.service.settings().sim_numbers;
     let numbers = state
         .service
         .numbers()
@@ -151,7 +157,7 @@ async fn list(scope: Scope, state: Arc<AppState>) -> Resp {
         .map_err(|e| pool_error(state.service.store(), e))?;
     let numbers = numbers
         .iter()
-        .map(NumberView::from)
+        .map(|n| NumberView::of(n, sims, state.provider))
         .filter(|n| {
             scope == Scope::All || n.passport_id.as_deref().is_some_and(|p| scope.allows(p))
         })

@@ -35,6 +35,8 @@ pub struct AppState {
     pub keys: Arc<ApiKeys>,
     /// Rate limits for failing sources and busy keys.
     pub limits: Arc<limits::Limits>,
+    /// Name of the provider the pool buys from (`twilio`, `mock`).
+    pub provider: &'static str,
     /// The inbound providers whose webhooks are mounted.
     pub inbound: Vec<Arc<dyn InboundProvider>>,
     /// What providers sign and post to: the service's public URL, without a trailing `/`.
@@ -85,6 +87,26 @@ pub fn routes(
         let route = webhook::route(state.clone(), provider.clone());
         webhooks = webhooks.or(route).unify().boxed();
     }
+    // A device name no `[[sms_gate.devices]]` entry has: say so, not just "not found".
+    // (A configured device's own rejection must win: this one then steps aside.)
+    let mounted: Arc<Vec<String>> =
+        Arc::new(state.inbound.iter().map(|p| p.path().to_owned()).collect());
+    let unknown_device = warp::path!("webhook" / "sms-gate" / String)
+        .and(warp::post())
+        .and_then(move |name: String| {
+            let mounted = mounted.clone();
+            async move {
+                if mounted.iter().any(|p| *p == format!("sms-gate/{name}")) {
+                    return Err(warp::reject::not_found());
+                }
+                let message = format!(
+                    "no SMS Gate device {name:?} is configured: add it to [[sms_gate.devices]]"
+                );
+                let e = ApiError::new(StatusCode::NOT_FOUND, "unknown_device", message);
+                Err::<warp::reply::Response, _>(warp::reject::custom(e))
+            }
+        });
+    let webhooks = webhooks.or(unknown_device).unify();
     let all = health
         .or(openapi::route())
         .unify()

@@ -48,6 +48,8 @@ pub struct AssignBody {
     pub country: Option<String>,
     /// Area code (digits), in `country` or the configured one.
     pub area_code: Option<String>,
+    /// `mobile` (a real SIM), `local` or `any`.
+    pub line_type: Option<String>,
 }
 
 /// Release reply.
@@ -74,6 +76,26 @@ pub struct NumberView {
     pub passport_id: Option<String>,
     /// Whether the service bought it.
     pub provisioned: bool,
+    /// Who delivers its SMS: `sms-gate` (a real SIM), else the pool's provider
+    /// (`twilio`, `mock`).
+    #[serde(default)]
+    pub provider: String,
+    /// `mobile` for a SIM, `local` for any other number.
+    #[serde(default)]
+    pub line_type: String,
+}
+
+impl NumberView {
+    /// The view of `n`, whose provider is `sms-gate` when it is one of `sims`, else
+    /// `provider`.
+    pub fn of(n: &NumberInfo, sims: &std::collections::HashSet<String>, provider: &str) -> Self {
+        let sim = sims.contains(&n.phone_number);
+        NumberView {
+            provider: if sim { "sms-gate" } else { provider }.to_owned(),
+            line_type: if sim { "mobile" } else { "local" }.to_owned(),
+            ..NumberView::from(n)
+        }
+    }
 }
 
 impl From<&NumberInfo> for NumberView {
@@ -88,6 +110,8 @@ impl From<&NumberInfo> for NumberView {
             status: status.into(),
             passport_id,
             provisioned: n.record.provisioned,
+            provider: String::new(),
+            line_type: "local".into(),
         }
     }
 }

@@ -27,9 +27,12 @@ pub fn route(
     let url: Arc<str> = provider.url(&state.public_base_url).into();
     // Path first: an unknown path is a 404 and a known one asked with another method a
     // 405, as for every route.
-    warp::path(WEBHOOK_PREFIX)
-        .and(warp::path(path))
-        .and(warp::path::end())
+    // A provider's path may have several segments (`sms-gate/<device>`).
+    let mut at = warp::path(WEBHOOK_PREFIX).boxed();
+    for segment in path.split('/').filter(|s| !s.is_empty()) {
+        at = at.and(warp::path(segment.to_owned())).boxed();
+    }
+    at.and(warp::path::end())
         .and(warp::post())
         .and(warp::ext::optional::<PeerAddr>())
         .and(warp::query::raw().or(warp::any().map(String::new)).unify())

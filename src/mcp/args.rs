@@ -31,6 +31,12 @@ pub struct GetNumberArgs {
     #[serde(default)]
     #[schemars(with = "String")]
     pub area_code: Option<String>,
+    /// Line type, if the passport has no number yet: `mobile` (a real SIM: for services
+    /// that refuse virtual numbers or where codes must not be filtered), `local`, or
+    /// `any` (default).
+    #[serde(default)]
+    #[schemars(with = "String")]
+    pub line_type: Option<String>,
 }
 
 /// Arguments of `wait_for_sms` and `wait_for_otp`.

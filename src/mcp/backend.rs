@@ -36,6 +36,8 @@ pub struct Where {
     pub country: Option<String>,
     /// Area code digits.
     pub area_code: Option<String>,
+    /// `mobile`, `local` or `any`.
+    pub line_type: Option<String>,
 }
 
 /// A number one of the caller's passports holds.

@@ -124,6 +124,9 @@ impl Backend for Remote {
         if let Some(area) = place.area_code {
             body["area_code"] = json!(area);
         }
+        if let Some(line) = place.line_type {
+            body["line_type"] = json!(line);
+        }
         let v = self
             .passport_number(reqwest::Method::PUT, passport, Some(body))
             .await?;

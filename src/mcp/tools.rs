@@ -88,6 +88,7 @@ impl SmsTools {
         let place = Where {
             country: tidy(a.country).map(|c| c.to_ascii_uppercase()),
             area_code: tidy(a.area_code),
+            line_type: tidy(a.line_type).map(|l| l.to_ascii_lowercase()),
         };
         let got = self
             .backend(&ctx)

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use agentpass_actors::{InboundProvider, MockProvider, NumberProvider, Service};
 
 use crate::config::{Config, Mode};
+use crate::sms_gate::SmsGateWebhook;
 use crate::twilio::keys::WebhookKeys;
 use crate::twilio::{TwilioProvider, TwilioWebhook};
 
@@ -45,12 +46,12 @@ pub fn build(
     public_base_url: &str,
     existing: &[String],
 ) -> Result<Providers, crate::twilio::TwilioError> {
-    match mode {
-        Mode::Mock => Ok(Providers {
+    let mut providers = match mode {
+        Mode::Mock => Providers {
             numbers: Arc::new(MockProvider::after(existing.iter().map(String::as_str))),
             inbound: vec![Arc::new(TwilioWebhook::mock(keys))],
             background: Vec::new(),
-        }),
+        },
         Mode::Twilio => {
             let client = crate::twilio::setup::client(config)?;
             let numbers: Arc<dyn NumberProvider> =
@@ -62,11 +63,22 @@ pub fn build(
             let lister = numbers.clone();
             let reconcile: BackgroundJob =
                 Box::new(move |service| Box::pin(reconcile::run(lister, service, interval)));
-            Ok(Providers {
+            Providers {
                 numbers,
                 inbound: vec![Arc::new(TwilioWebhook::new(keys))],
                 background: vec![check, reconcile],
-            })
+            }
         }
+    };
+    // Real SIMs beside either: each SMS Gate device posts to its own webhook.
+    for device in &config.sms_gate.devices {
+        let key = device
+            .signing_key
+            .as_ref()
+            .map(|k| k.expose())
+            .unwrap_or_default();
+        let webhook = SmsGateWebhook::new(&device.name, key, device.numbers.clone());
+        providers.inbound.push(Arc::new(webhook));
     }
+    Ok(providers)
 }

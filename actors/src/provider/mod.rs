@@ -42,6 +42,31 @@ impl SearchQuery {
     }
 }
 
+/// What kind of line a caller wants: a real SIM (`Mobile`), any other (`Local`: bought
+/// or configured provider numbers), or either.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LineType {
+    /// Whatever is free.
+    #[default]
+    Any,
+    /// Only SIM numbers ([`Settings::sim_numbers`](crate::Settings::sim_numbers)); they
+    /// cannot be bought.
+    Mobile,
+    /// Only numbers that are not SIMs.
+    Local,
+}
+
+impl LineType {
+    /// Whether `number` is of this type, given the pool's SIM numbers.
+    pub fn admits(self, number: &str, sims: &std::collections::HashSet<String>) -> bool {
+        match self {
+            LineType::Any => true,
+            LineType::Mobile => sims.contains(number),
+            LineType::Local => !sims.contains(number),
+        }
+    }
+}
+
 /// A number the provider bought for us.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OwnedNumber {

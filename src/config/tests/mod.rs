@@ -4,6 +4,7 @@
 mod env_vars;
 mod layering;
 mod rules;
+mod sms_gate;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -274,5 +275,6 @@ fn full_config() -> Config {
             header_read_timeout: secs(2),
             body_read_timeout: secs(3),
         },
+        sms_gate: SmsGateConfig::default(),
     }
 }

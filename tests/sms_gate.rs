@@ -1,0 +1,265 @@
+//! SMS Gate devices end to end: the real binary, and webhooks exactly as the Android app
+//! sends them (its JSON envelope, `X-Timestamp` in Unix seconds, `X-Signature` the hex
+//! HMAC-SHA256 of the raw body followed by the timestamp; null fields left out, as Gson
+//! does), for a two-SIM and a one-SIM phone in one pool beside mock numbers.
+
+mod common;
+
+use std::sync::Arc;
+
+use agentpass_sms::sms_gate::webhook::sign;
+use common::*;
+use serde_json::{json, Value};
+use time::format_description::well_known::Rfc3339;
+use time::{OffsetDateTime, UtcOffset};
+
+const KEY: &str = "Ab3dE6gH";
+const SOLO_KEY: &str = "solo-key-91";
+const SIM1: &str = "+15557770001";
+const SIM2: &str = "+15557770002";
+const SOLO: &str = "+15557770003";
+
+fn start() -> Server {
+    let dir = Arc::new(tempfile::TempDir::new().unwrap());
+    let config = format!(
+        r#"
+[[sms_gate.devices]]
+name = "pixel-1"
+api_url = "http://127.0.0.1:9"
+numbers = ["{SIM1}", "{SIM2}"]
+
+[[sms_gate.devices]]
+name = "solo"
+api_url = "http://127.0.0.1:9"
+signing_key = "{SOLO_KEY}"
+numbers = ["{SOLO}"]
+"#
+    );
+    std::fs::write(dir.path().join("config.toml"), config).unwrap();
+    // One key from the environment, as the README says it may come.
+    Server::start_in(dir, &[("AGENTPASS_SMS_GATE_PIXEL_1_SIGNING_KEY", KEY)])
+}
+
+fn now() -> i64 {
+    OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// An `sms:received` envelope; `sim` left out when `None` (as Gson leaves out nulls).
+/// `receivedAt` is written in the phone's zone, UTC+07:00.
+fn received(id: &str, sim: Option<u32>, text: &str) -> Value {
+    let local = OffsetDateTime::now_utc().to_offset(UtcOffset::from_hms(7, 0, 0).unwrap());
+    let mut payload = json!({
+        "message": text,
+        "receivedAt": local.format(&Rfc3339).unwrap(),
+        "messageId": "5f3a9c1",
+        "phoneNumber": "6505551212",
+        "sender": "6505551212",
+    });
+    if let Some(sim) = sim {
+        payload["simNumber"] = json!(sim);
+    }
+    json!({"deviceId": "ffffffffceb0b1db0000018e937c815b", "event": "sms:received",
+           "id": id, "payload": payload, "webhookId": "LreFUt-Z3sSq0JufY9uWB"})
+}
+
+/// Posts `event` to `device`'s webhook as the app does, signed with `key` at `at`.
+async fn deliver(s: &Server, device: &str, key: &str, event: &Value, at: i64) -> u16 {
+    let body = serde_json::to_vec(event).unwrap();
+    let (stamp, signature) = sign(key, &body, at);
+    client()
+        .post(format!("{}/webhook/sms-gate/{device}", s.base))
+        .header("content-type", "application/json")
+        .header("user-agent", "me.capcom.smsgateway/1.68.0")
+        .header("x-timestamp", stamp)
+        .header("x-signature", signature)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn assign(s: &Server, passport: &str, body: Value) -> (u16, Value) {
+    s.send("PUT", &format!("/v1/passports/{passport}/number"), body)
+        .await
+}
+
+async fn history(s: &Server, number: &str) -> Vec<Value> {
+    let (status, v) = s
+        .get(&format!("/v1/numbers/{}/messages", enc(number)))
+        .await;
+    assert_eq!(status, 200, "{v}");
+    v["messages"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn a_sims_sms_is_verified_stored_once_and_delivered_to_its_holder() {
+    let s = start();
+    let (status, v) = assign(&s, "ap_sim", json!({"line_type": "mobile"})).await;
+    assert_eq!(
+        (status, v["phone_number"].as_str()),
+        (200, Some(SIM1)),
+        "{v}"
+    );
+
+    let event = received("Ey6ECgOkVVFjz3CL48B8C", Some(1), "Your code is 482913");
+    assert_eq!(deliver(&s, "pixel-1", KEY, &event, now()).await, 200);
+    let (status, got) = s.wait(SIM1, 5000).await;
+    assert_eq!(status, 200, "{got}");
+    let m = &got["message"];
+    assert_eq!(
+        (m["code"].as_str(), m["from"].as_str()),
+        (Some("482913"), Some("6505551212"))
+    );
+    // The phone's local +07:00 time, stored in UTC.
+    let at = m["received_at"].as_str().unwrap();
+    assert!(at.ends_with('Z'), "{at}");
+    let utc = OffsetDateTime::parse(at, &Rfc3339)
+        .unwrap()
+        .unix_timestamp();
+    assert!((utc - now()).abs() < 60, "{at}");
+
+    // The app retries with the same event id and a new timestamp: one message.
+    assert_eq!(deliver(&s, "pixel-1", KEY, &event, now()).await, 200);
+    // Two identical texts (the same content-hash messageId) are two messages.
+    let twin = received("Ey6ECgOkVVFjz3CL48B8D", Some(1), "Your code is 482913");
+    assert_eq!(deliver(&s, "pixel-1", KEY, &twin, now()).await, 200);
+    assert_eq!(history(&s, SIM1).await.len(), 2);
+
+    // Slot 2 is the other SIM's number.
+    let second = received("slot-two-event-000001", Some(2), "Code 1234");
+    assert_eq!(deliver(&s, "pixel-1", KEY, &second, now()).await, 200);
+    assert_eq!(history(&s, SIM2).await.len(), 1);
+}
+
+#[tokio::test]
+async fn bad_signatures_and_replays_are_refused_and_nothing_is_stored() {
+    let s = start();
+    let event = received("replayed-event-0000001", Some(1), "Code 5555");
+    // Another device's key, a tampered body, a stale and a future timestamp.
+    assert_eq!(deliver(&s, "pixel-1", SOLO_KEY, &event, now()).await, 403);
+    assert_eq!(deliver(&s, "pixel-1", KEY, &event, now() - 600).await, 403);
+    assert_eq!(deliver(&s, "pixel-1", KEY, &event, now() + 600).await, 403);
+    let body = serde_json::to_vec(&event).unwrap();
+    let (stamp, signature) = sign(KEY, &body, now());
+    let mut tampered = body.clone();
+    let at = tampered.iter().position(|b| *b == b'5').unwrap();
+    tampered[at] = b'6';
+    let r = client()
+        .post(format!("{}/webhook/sms-gate/pixel-1", s.base))
+        .header("x-timestamp", stamp)
+        .header("x-signature", signature)
+        .body(tampered)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let unsigned = client()
+        .post(format!("{}/webhook/sms-gate/pixel-1", s.base))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unsigned.status(), 403);
+    assert!(history(&s, SIM1).await.is_empty());
+    assert!(
+        s.log().contains("X-Signature does not match"),
+        "{}",
+        s.log()
+    );
+    // An unknown device has no route.
+    assert_eq!(deliver(&s, "pixel-9", KEY, &event, now()).await, 404);
+}
+
+#[tokio::test]
+async fn a_message_without_a_slot_is_never_guessed_and_other_events_are_acknowledged() {
+    let s = start();
+    let (_, v) = assign(&s, "ap_1", json!({"line_type": "mobile"})).await;
+    assert_eq!(v["phone_number"], SIM1);
+    // Two numbers and no simNumber: stored, but for nobody.
+    let unknown = received("no-slot-event-00000001", None, "Code 7777");
+    assert_eq!(deliver(&s, "pixel-1", KEY, &unknown, now()).await, 200);
+    assert!(history(&s, SIM1).await.is_empty() && history(&s, SIM2).await.is_empty());
+    assert!(s.log_contains("stored unattributed").await, "{}", s.log());
+    // One number and no simNumber: that number.
+    let solo = received("no-slot-event-00000002", None, "Code 8888");
+    assert_eq!(deliver(&s, "solo", SOLO_KEY, &solo, now()).await, 200);
+    assert_eq!(history(&s, SOLO).await.len(), 1);
+    // A slot the device does not have is a 400.
+    let third = received("slot-three-event-00001", Some(3), "Code 9999");
+    assert_eq!(deliver(&s, "pixel-1", KEY, &third, now()).await, 400);
+    // Pings and outbound events are acknowledged and stored nowhere.
+    let ping = json!({"deviceId": "d", "event": "system:ping", "id": "mjDoocQLCsOIDra_GthuI",
+                      "payload": {"health": {"status": "pass"}}, "webhookId": "w"});
+    assert_eq!(deliver(&s, "pixel-1", KEY, &ping, now()).await, 200);
+    let sent = json!({"deviceId": "d", "event": "sms:sent", "id": "sent-event-0000000001",
+                      "payload": {"messageId": "m", "recipient": "+14155550100",
+                                  "phoneNumber": "+14155550100", "partsCount": 1,
+                                  "sentAt": "2026-02-18T02:05:00.000+07:00"}, "webhookId": "w"});
+    assert_eq!(deliver(&s, "pixel-1", KEY, &sent, now()).await, 200);
+    assert!(history(&s, SIM1).await.is_empty());
+}
+
+#[tokio::test]
+async fn line_type_picks_sims_or_others_and_sims_are_never_bought() {
+    let s = start();
+    let (_, a) = assign(&s, "ap_a", json!({"line_type": "mobile"})).await;
+    let (_, b) = assign(&s, "ap_b", json!({"line_type": "mobile"})).await;
+    let (_, c) = assign(&s, "ap_c", json!({"line_type": "mobile"})).await;
+    let sims = [
+        a["phone_number"].clone(),
+        b["phone_number"].clone(),
+        c["phone_number"].clone(),
+    ];
+    assert_eq!(sims, [json!(SIM1), json!(SIM2), json!(SOLO)]);
+    let (status, v) = assign(&s, "ap_d", json!({"line_type": "mobile"})).await;
+    assert_eq!(
+        (status, v["error"]["code"].as_str()),
+        (503, Some("pool_exhausted")),
+        "{v}"
+    );
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot be bought"),
+        "{v}"
+    );
+    // `local` and no preference get a mock number, bought on demand.
+    let (_, local) = assign(&s, "ap_d", json!({"line_type": "local"})).await;
+    assert!(
+        local["phone_number"].as_str().unwrap().starts_with("+1555"),
+        "{local}"
+    );
+    assert!(!sims.contains(&local["phone_number"]));
+    // Every number says who delivers it and what line it is.
+    let (_, list) = s.get("/v1/numbers").await;
+    let kinds: Vec<(String, String, String)> = list["numbers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            let text = |k: &str| n[k].as_str().unwrap().to_owned();
+            (text("phone_number"), text("provider"), text("line_type"))
+        })
+        .collect();
+    assert!(
+        kinds.contains(&(SIM2.into(), "sms-gate".into(), "mobile".into())),
+        "{kinds:?}"
+    );
+    let bought = local["phone_number"].as_str().unwrap().to_owned();
+    assert!(
+        kinds.contains(&(bought, "mock".into(), "local".into())),
+        "{kinds:?}"
+    );
+    let (status, v) = assign(&s, "ap_e", json!({"line_type": "sim"})).await;
+    assert_eq!(status, 400, "{v}");
+    // Asking a holder of a SIM for another line type keeps its number, with a note.
+    let (_, again) = assign(&s, "ap_a", json!({"line_type": "local"})).await;
+    assert_eq!(again["phone_number"], SIM1);
+    assert!(
+        again["note"].as_str().unwrap().contains("not a local line"),
+        "{again}"
+    );
+}
