@@ -2,6 +2,7 @@
 
 mod client;
 mod otp;
+mod sms_gate;
 mod twilio;
 
 use std::net::SocketAddr;
@@ -56,11 +57,25 @@ pub enum Command {
         #[command(subcommand)]
         command: TwilioCommand,
     },
+    /// SMS Gate (Android) phones' setup.
+    SmsGate {
+        #[command(subcommand)]
+        command: SmsGateCommand,
+    },
     /// Configuration.
     Config {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+}
+
+/// `sms-gate` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum SmsGateCommand {
+    /// Check that each device answers, accepts its credentials and posts sms:received to {public_base_url}/webhook/sms-gate/<name>.
+    Check,
+    /// Register (or move) that sms:received webhook on each device through its API.
+    SyncWebhooks,
 }
 
 /// `sms` subcommands.
@@ -162,6 +177,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             return match command {
                 TwilioCommand::Check => twilio::check(&config).await,
                 TwilioCommand::SyncWebhooks => twilio::sync(&config).await,
+            }
+        }
+        Command::SmsGate { command } => {
+            return match command {
+                SmsGateCommand::Check => sms_gate::check(&config).await,
+                SmsGateCommand::SyncWebhooks => sms_gate::sync(&config).await,
             }
         }
         Command::Otp(_) => unreachable!("handled above"),

@@ -70,7 +70,14 @@ pub fn build(
             }
         }
     };
-    // Real SIMs beside either: each SMS Gate device posts to its own webhook.
+    // Real SIMs beside either: each SMS Gate device posts to its own webhook, and is
+    // checked (reachable, credentials, webhook registered) once the service runs.
+    if !config.sms_gate.devices.is_empty() {
+        let (config, base) = (config.clone(), public_base_url.to_owned());
+        let check: BackgroundJob =
+            Box::new(move |_| Box::pin(crate::sms_gate::setup::check_and_warn(config, base)));
+        providers.background.push(check);
+    }
     for device in &config.sms_gate.devices {
         let key = device
             .signing_key

@@ -21,14 +21,17 @@ pub fn client(config: &Config) -> Result<TwilioClient, TwilioError> {
     TwilioClient::new(twilio)
 }
 
-/// Every number in the service's pool (configured and bought).
+/// Every Twilio number in the service's pool (configured and bought; not the SMS Gate
+/// SIMs beside them).
 pub async fn pool_numbers(service: &Service) -> Vec<String> {
+    let sims = &service.settings().sim_numbers;
     service
         .numbers()
         .await
         .unwrap_or_default()
         .into_iter()
         .map(|n| n.phone_number)
+        .filter(|n| !sims.contains(n))
         .collect()
 }
 
