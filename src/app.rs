@@ -162,6 +162,7 @@ async fn start_with_store(
             calling_code: crate::countries::calling_code(&config.twilio.country).map(str::to_owned),
         },
         sim_numbers: config.sim_numbers(),
+        unavailable: Default::default(),
     };
     let service_config = ServiceConfig {
         settings,
@@ -188,6 +189,7 @@ async fn start_with_store(
         body_timeout: config.server.body_read_timeout,
         write_timeout: config.store.write_timeout,
         shutdown: CancellationToken::new(),
+        devices: providers.devices.clone(),
     });
     let (stop, stopped) = oneshot::channel::<()>();
     let stopping = state.shutdown.clone();

@@ -4,11 +4,13 @@
 //! does), for a two-SIM and a one-SIM phone in one pool beside mock numbers.
 
 mod common;
+mod fake_sms_gate;
 
 use std::sync::Arc;
 
 use agentpass_sms::sms_gate::webhook::sign;
 use common::*;
+use fake_sms_gate::FakePhone;
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
@@ -19,18 +21,27 @@ const SIM1: &str = "+15557770001";
 const SIM2: &str = "+15557770002";
 const SOLO: &str = "+15557770003";
 
-fn start() -> Server {
+/// The service with two phones (both answering, as `phone` does).
+async fn start() -> Server {
+    start_with(&FakePhone::start().await, "1m").await
+}
+
+async fn start_with(phone: &FakePhone, poll: &str) -> Server {
     let dir = Arc::new(tempfile::TempDir::new().unwrap());
+    let api = &phone.base;
     let config = format!(
         r#"
+[sms_gate]
+poll_interval = "{poll}"
+
 [[sms_gate.devices]]
 name = "pixel-1"
-api_url = "http://127.0.0.1:9"
+api_url = "{api}"
 numbers = ["{SIM1}", "{SIM2}"]
 
 [[sms_gate.devices]]
 name = "solo"
-api_url = "http://127.0.0.1:9"
+api_url = "{api}"
 signing_key = "{SOLO_KEY}"
 numbers = ["{SOLO}"]
 "#
@@ -95,7 +106,7 @@ async fn history(s: &Server, number: &str) -> Vec<Value> {
 
 #[tokio::test]
 async fn a_sims_sms_is_verified_stored_once_and_delivered_to_its_holder() {
-    let s = start();
+    let s = start().await;
     let (status, v) = assign(&s, "ap_sim", json!({"line_type": "mobile"})).await;
     assert_eq!(
         (status, v["phone_number"].as_str()),
@@ -135,7 +146,7 @@ async fn a_sims_sms_is_verified_stored_once_and_delivered_to_its_holder() {
 
 #[tokio::test]
 async fn bad_signatures_and_replays_are_refused_and_nothing_is_stored() {
-    let s = start();
+    let s = start().await;
     let event = received("replayed-event-0000001", Some(1), "Code 5555");
     // Another device's key, a tampered body, a stale and a future timestamp.
     assert_eq!(deliver(&s, "pixel-1", SOLO_KEY, &event, now()).await, 403);
@@ -174,7 +185,7 @@ async fn bad_signatures_and_replays_are_refused_and_nothing_is_stored() {
 
 #[tokio::test]
 async fn a_message_without_a_slot_is_never_guessed_and_other_events_are_acknowledged() {
-    let s = start();
+    let s = start().await;
     let (_, v) = assign(&s, "ap_1", json!({"line_type": "mobile"})).await;
     assert_eq!(v["phone_number"], SIM1);
     // Two numbers and no simNumber: stored, but for nobody.
@@ -203,7 +214,7 @@ async fn a_message_without_a_slot_is_never_guessed_and_other_events_are_acknowle
 
 #[tokio::test]
 async fn line_type_picks_sims_or_others_and_sims_are_never_bought() {
-    let s = start();
+    let s = start().await;
     let (_, a) = assign(&s, "ap_a", json!({"line_type": "mobile"})).await;
     let (_, b) = assign(&s, "ap_b", json!({"line_type": "mobile"})).await;
     let (_, c) = assign(&s, "ap_c", json!({"line_type": "mobile"})).await;
@@ -262,4 +273,71 @@ async fn line_type_picks_sims_or_others_and_sims_are_never_bought() {
         again["note"].as_str().unwrap().contains("not a local line"),
         "{again}"
     );
+}
+
+/// Polls `/healthz` until `pred` holds (the monitor runs every 100 ms here).
+async fn healthz_until(s: &Server, pred: impl Fn(&Value) -> bool) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let (_, v) = s.get("/healthz").await;
+        if pred(&v) {
+            return v;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "healthz never matched: {v}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_phone_that_stops_answering_keeps_its_numbers_from_new_passports_until_it_is_back() {
+    let phone = FakePhone::start().await;
+    phone.state.lock().unwrap().health = "fail".into();
+    let s = start_with(&phone, "100ms").await;
+    let down = healthz_until(&s, |v| v["sms_gate"]["pixel-1"]["up"] == false).await;
+    assert_eq!(down["status"], "ok", "the service itself is up: {down}");
+    assert!(
+        down["sms_gate"]["pixel-1"]["why"]
+            .as_str()
+            .unwrap()
+            .contains("fail"),
+        "{down}"
+    );
+    let (status, v) = assign(&s, "ap_sim", json!({"line_type": "mobile"})).await;
+    assert_eq!(status, 503, "{v}");
+    // Any line: a mock number, not a SIM of the phone that is down.
+    let (_, any) = assign(&s, "ap_any", Value::Null).await;
+    assert!(
+        ![SIM1, SIM2, SOLO].contains(&any["phone_number"].as_str().unwrap()),
+        "{any}"
+    );
+    phone.state.lock().unwrap().health = "pass".into();
+    healthz_until(&s, |v| v["sms_gate"]["pixel-1"]["up"] == true).await;
+    let (status, v) = assign(&s, "ap_sim", json!({"line_type": "mobile"})).await;
+    assert_eq!(
+        (status, v["phone_number"].as_str()),
+        (200, Some(SIM1)),
+        "{v}"
+    );
+}
+
+#[tokio::test]
+async fn an_sms_whose_webhook_never_arrived_is_backfilled_through_the_inbox_export() {
+    let phone = FakePhone::start().await;
+    let s = start_with(&phone, "100ms").await;
+    let (_, v) = assign(&s, "ap_sim", json!({"line_type": "mobile"})).await;
+    assert_eq!(v["phone_number"], SIM1);
+    // The phone got an SMS while its webhook could not reach us.
+    let lost = received("never-sent", Some(1), "Your code is 606060");
+    {
+        let mut p = phone.state.lock().unwrap();
+        p.inbox.push(lost["payload"].clone());
+        p.deliver_to = Some((format!("{}/webhook/sms-gate/pixel-1", s.base), KEY.into()));
+    }
+    let (status, got) = s.wait(SIM1, 15000).await;
+    assert_eq!(status, 200, "{got}");
+    assert_eq!(got["message"]["code"], "606060");
+    assert!(phone.state.lock().unwrap().exports >= 1);
 }

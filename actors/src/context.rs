@@ -27,6 +27,10 @@ pub struct Settings {
     pub search: crate::provider::SearchQuery,
     /// The pool's real-SIM numbers (line type `mobile`): configured, never bought.
     pub sim_numbers: std::collections::HashSet<String>,
+    /// Numbers whose line is down now (an SMS Gate phone that stopped answering): not
+    /// handed to new passports until it is back; their holders keep them. Written by
+    /// whoever watches the line, read by the pool.
+    pub unavailable: Arc<std::sync::RwLock<std::collections::HashSet<String>>>,
 }
 
 impl Default for Settings {
@@ -45,6 +49,7 @@ impl Default for Settings {
                 calling_code: Some("1".into()),
             },
             sim_numbers: Default::default(),
+            unavailable: Default::default(),
         }
     }
 }

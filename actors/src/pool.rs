@@ -215,6 +215,12 @@ impl Actor for PoolActor {
 }
 
 impl Pool {
+    /// The numbers whose line is down now (a copy: the lock is not held across work).
+    fn unavailable(&self) -> std::collections::HashSet<String> {
+        let down = self.ctx.settings.unavailable.read();
+        down.map(|d| d.clone()).unwrap_or_default()
+    }
+
     fn assign(
         &mut self,
         myself: &ActorRef<PoolMsg>,
@@ -228,8 +234,10 @@ impl Pool {
             return;
         }
         let now = self.ctx.clock.now_ms();
-        let sims = &self.ctx.settings.sim_numbers;
-        let fits = |n: &str| want.as_ref().is_none_or(|w| w.fits(n)) && line.admits(n, sims);
+        let (sims, down) = (&self.ctx.settings.sim_numbers, self.unavailable());
+        let fits = |n: &str| {
+            want.as_ref().is_none_or(|w| w.fits(n)) && line.admits(n, sims) && !down.contains(n)
+        };
         match self.state.assign(&passport, now, fits) {
             Some((assignment, None)) => {
                 let _ = reply.send(Ok(assignment));
@@ -438,9 +446,10 @@ impl Pool {
             waiting.push_front(p);
         }
         for mut p in waiting {
-            let sims = &self.ctx.settings.sim_numbers;
-            let Some((assignment, record)) =
-                self.state.assign(&p.passport, now, |n| p.fits(n, sims))
+            let (sims, down) = (&self.ctx.settings.sim_numbers, self.unavailable());
+            let Some((assignment, record)) = self
+                .state
+                .assign(&p.passport, now, |n| p.fits(n, sims) && !down.contains(n))
             else {
                 self.pending.push_back(p);
                 continue;

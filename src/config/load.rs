@@ -293,6 +293,13 @@ impl Layers {
             return Err(ConfigError::invalid("sms_gate", Some(origin), hint));
         };
         for (field, entries) in section {
+            if field == "poll_interval" {
+                let key = "sms_gate.poll_interval";
+                check_alone(&["sms_gate", field], entries)
+                    .map_err(|message| invalid(key, origin, message, false))?;
+                self.origins.set(key, origin.clone());
+                continue;
+            }
             if field != "devices" {
                 let key = format!("sms_gate.{field}");
                 let path = path.to_path_buf();

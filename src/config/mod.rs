@@ -99,7 +99,7 @@ pub struct Config {
 }
 
 fn sms_gate_is_empty(s: &SmsGateConfig) -> bool {
-    s.devices.is_empty()
+    *s == SmsGateConfig::default()
 }
 
 impl Default for Config {

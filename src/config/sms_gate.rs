@@ -6,11 +6,12 @@
 //! `AGENTPASS_SMS_GATE_PIXEL_1_SIGNING_KEY`). The environment wins over the file.
 
 use std::collections::HashSet;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use super::error::{ConfigError, Origin, Origins};
-use super::types::Secret;
+use super::types::{human_duration, Secret};
 
 /// The fields a `[[sms_gate.devices]]` entry may have.
 pub(crate) const DEVICE_FIELDS: &[&str] = &[
@@ -23,12 +24,25 @@ pub(crate) const DEVICE_FIELDS: &[&str] = &[
 ];
 
 /// `[sms_gate]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SmsGateConfig {
+    /// How often each device is asked for its health and to re-send SMS whose webhook
+    /// never arrived (the app's inbox export); a device that does not answer is down.
+    #[serde(with = "human_duration")]
+    pub poll_interval: Duration,
     /// The phones, each with its SIM numbers.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub devices: Vec<SmsGateDevice>,
+}
+
+impl Default for SmsGateConfig {
+    fn default() -> Self {
+        SmsGateConfig {
+            poll_interval: Duration::from_secs(60),
+            devices: Vec::new(),
+        }
+    }
 }
 
 /// One SMS Gate phone.
@@ -98,6 +112,14 @@ pub(crate) fn check(
     twilio_numbers: &[String],
     origins: &Origins,
 ) -> Result<(), ConfigError> {
+    if config.poll_interval.is_zero() {
+        let origin = origins.of("sms_gate.poll_interval");
+        return Err(ConfigError::invalid(
+            "sms_gate.poll_interval",
+            origin,
+            "must be greater than zero",
+        ));
+    }
     let mut names = HashSet::new();
     let mut numbers: HashSet<&str> = twilio_numbers.iter().map(String::as_str).collect();
     for (index, device) in config.devices.iter().enumerate() {

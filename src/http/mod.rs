@@ -53,21 +53,43 @@ pub struct AppState {
     pub body_timeout: Duration,
     /// How long a webhook waits for its message to be durable before answering 503.
     pub write_timeout: Duration,
+    /// SMS Gate devices' states (for `/healthz`).
+    pub devices: crate::sms_gate::monitor::Statuses,
     /// Cancelled when the server stops: ends MCP sessions, their streams and waits.
     pub shutdown: tokio_util::sync::CancellationToken,
 }
 
 /// `/healthz`: 200 `ok` while the store takes writes, else 503 `failing` with why, so a
 /// load balancer or supervisor sees a node that cannot accept messages.
-fn health(store: &dyn agentpass_actors::Store) -> warp::reply::Response {
-    match store.health() {
-        Ok(()) => warp::reply::json(&serde_json::json!({ "status": "ok" })).into_response(),
-        Err(e) => {
-            let body = serde_json::json!({ "status": "failing", "store": e.to_string() });
-            let json = warp::reply::json(&body);
-            warp::reply::with_status(json, StatusCode::SERVICE_UNAVAILABLE).into_response()
-        }
+fn health(
+    store: &dyn agentpass_actors::Store,
+    devices: &crate::sms_gate::monitor::Statuses,
+) -> warp::reply::Response {
+    let mut body = match store.health() {
+        Ok(()) => serde_json::json!({ "status": "ok" }),
+        Err(e) => serde_json::json!({ "status": "failing", "store": e.to_string() }),
+    };
+    // A phone that is down takes only its own numbers out: the service is still up.
+    let devices = devices.read().unwrap_or_else(|p| p.into_inner());
+    if !devices.is_empty() {
+        let states: serde_json::Map<String, serde_json::Value> = devices
+            .iter()
+            .map(|(name, state)| {
+                let v = match state {
+                    Ok(health) => serde_json::json!({ "up": true, "health": health }),
+                    Err(why) => serde_json::json!({ "up": false, "why": why }),
+                };
+                (name.clone(), v)
+            })
+            .collect();
+        body["sms_gate"] = serde_json::Value::Object(states);
     }
+    let status = if body["status"] == "ok" {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    warp::reply::with_status(warp::reply::json(&body), status).into_response()
 }
 
 /// All routes, with rejections mapped to JSON errors. Every route matches its path
@@ -76,10 +98,10 @@ fn health(store: &dyn agentpass_actors::Store) -> warp::reply::Response {
 pub fn routes(
     state: Arc<AppState>,
 ) -> impl Filter<Extract = (warp::reply::Response,), Error = Infallible> + Clone {
-    let service = state.service.clone();
+    let (service, devices) = (state.service.clone(), state.devices.clone());
     let health = warp::path!("healthz")
         .and(warp::get().or(warp::head()).unify())
-        .map(move || health(service.store()));
+        .map(move || health(service.store(), &devices));
     let mut webhooks = warp::any()
         .and_then(|| async { Err::<warp::reply::Response, _>(warp::reject::not_found()) })
         .boxed();

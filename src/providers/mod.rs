@@ -34,6 +34,8 @@ pub struct Providers {
     pub inbound: Vec<Arc<dyn InboundProvider>>,
     /// Jobs to start once the service runs (checks, reconciliation).
     pub background: Vec<BackgroundJob>,
+    /// SMS Gate devices' states, as their monitor last saw them (empty without devices).
+    pub devices: crate::sms_gate::monitor::Statuses,
 }
 
 /// Builds the providers of `mode`. `keys` verify the webhooks; `existing`
@@ -51,6 +53,7 @@ pub fn build(
             numbers: Arc::new(MockProvider::after(existing.iter().map(String::as_str))),
             inbound: vec![Arc::new(TwilioWebhook::mock(keys))],
             background: Vec::new(),
+            devices: Default::default(),
         },
         Mode::Twilio => {
             let client = crate::twilio::setup::client(config)?;
@@ -67,6 +70,7 @@ pub fn build(
                 numbers,
                 inbound: vec![Arc::new(TwilioWebhook::new(keys))],
                 background: vec![check, reconcile],
+                devices: Default::default(),
             }
         }
     };
@@ -74,9 +78,14 @@ pub fn build(
     // checked (reachable, credentials, webhook registered) once the service runs.
     if !config.sms_gate.devices.is_empty() {
         let (config, base) = (config.clone(), public_base_url.to_owned());
-        let check: BackgroundJob =
-            Box::new(move |_| Box::pin(crate::sms_gate::setup::check_and_warn(config, base)));
-        providers.background.push(check);
+        let statuses = providers.devices.clone();
+        let monitor: BackgroundJob = Box::new(move |service| {
+            Box::pin(async move {
+                crate::sms_gate::setup::check_and_warn(config.clone(), base).await;
+                crate::sms_gate::monitor::run(config, service, statuses).await;
+            })
+        });
+        providers.background.push(monitor);
     }
     for device in &config.sms_gate.devices {
         let key = device

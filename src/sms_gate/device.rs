@@ -88,25 +88,29 @@ impl DeviceClient {
         &self.name
     }
 
+    fn unreachable(&self, e: reqwest::Error) -> DeviceError {
+        DeviceError::Unreachable {
+            device: self.name.clone(),
+            url: self.base.clone(),
+            why: e.without_url().to_string(),
+        }
+    }
+
     async fn send(
         &self,
         method: reqwest::Method,
         path: &str,
-        body: Option<&Webhook>,
+        body: Option<serde_json::Value>,
     ) -> Result<reqwest::Response, DeviceError> {
         let mut request = self
             .http
             .request(method, format!("{}{path}", self.base))
             .basic_auth(&self.username, Some(&self.password))
-            .timeout(Duration::from_secs(15));
+            .timeout(Duration::from_secs(30));
         if let Some(body) = body {
-            request = request.json(body);
+            request = request.json(&body);
         }
-        let response = request.send().await.map_err(|e| DeviceError::Unreachable {
-            device: self.name.clone(),
-            url: self.base.clone(),
-            why: e.without_url().to_string(),
-        })?;
+        let response = request.send().await.map_err(|e| self.unreachable(e))?;
         match response.status().as_u16() {
             200..=299 => Ok(response),
             401 => Err(DeviceError::Unauthorized(self.name.clone())),
@@ -133,11 +137,7 @@ impl DeviceClient {
             .timeout(Duration::from_secs(15))
             .send()
             .await
-            .map_err(|e| DeviceError::Unreachable {
-                device: self.name.clone(),
-                url: self.base.clone(),
-                why: e.without_url().to_string(),
-            })?;
+            .map_err(|e| self.unreachable(e))?;
         let status = response.status().as_u16();
         let refused = |message: String| DeviceError::Refused {
             device: self.name.clone(),
@@ -162,7 +162,17 @@ impl DeviceClient {
 
     /// `POST /webhooks`: registers `hook`, replacing the one with its id if any.
     pub async fn register(&self, hook: &Webhook) -> Result<(), DeviceError> {
-        self.send(reqwest::Method::POST, "/webhooks", Some(hook))
+        let body = serde_json::to_value(hook).expect("a webhook serialises");
+        self.send(reqwest::Method::POST, "/webhooks", Some(body))
+            .await
+            .map(drop)
+    }
+
+    /// `POST /messages/inbox/export`: the app re-sends, as `sms:received` webhooks, the
+    /// SMS it received between `since` and `until` (RFC 3339) that it never delivered.
+    pub async fn export(&self, since: &str, until: &str) -> Result<(), DeviceError> {
+        let body = serde_json::json!({ "since": since, "until": until });
+        self.send(reqwest::Method::POST, "/messages/inbox/export", Some(body))
             .await
             .map(drop)
     }

@@ -6,6 +6,7 @@
 //! ([`device`]) and registers that webhook.
 
 pub mod device;
+pub mod monitor;
 pub mod setup;
 pub mod webhook;
 

@@ -1,6 +1,8 @@
 //! An SMS Gate phone's local-server API as the app serves it (`GET /health` without
 //! auth, `GET`/`POST /webhooks` and `DELETE /webhooks/{id}` behind Basic auth, errors as
-//! `{"message": …}`), on a loopback port; the webhooks it holds are inspectable.
+//! `{"message": …}`) and its inbox export (each SMS it holds posted once, signed, to our
+//! webhook), on a loopback port; the webhooks it holds are inspectable.
+#![allow(dead_code)] // each test binary uses part of the fake
 
 use std::sync::{Arc, Mutex};
 
@@ -16,6 +18,13 @@ pub struct Phone {
     pub webhooks: Vec<Value>,
     /// `GET /health`'s status (`pass`, `warn`, `fail`).
     pub health: String,
+    /// SMS the phone received (`sms:received` payloads) whose webhook never arrived;
+    /// an inbox export posts each once to `deliver_to`.
+    pub inbox: Vec<Value>,
+    /// Our webhook URL and the signing key, for exports.
+    pub deliver_to: Option<(String, String)>,
+    /// How many exports were asked for.
+    pub exports: usize,
     next_id: u32,
 }
 
@@ -114,9 +123,42 @@ impl FakePhone {
                     }
                 },
             );
+        let s = state.clone();
+        let export = warp::path!("messages" / "inbox" / "export")
+            .and(warp::post())
+            .and(warp::body::json::<Value>())
+            .map(move |body: Value| {
+                if body["since"].as_str().is_none() || body["until"].as_str().is_none() {
+                    return reply(StatusCode::BAD_REQUEST, json!({"message": "since is required"}));
+                }
+                let mut phone = s.lock().unwrap();
+                phone.exports += 1;
+                let pending = std::mem::take(&mut phone.inbox);
+                if let Some((url, key)) = phone.deliver_to.clone() {
+                    tokio::spawn(async move {
+                        for (i, payload) in pending.into_iter().enumerate() {
+                            let event = json!({"deviceId": "ffffffffceb0b1db0000018e937c815b",
+                                "event": "sms:received", "id": format!("export-{i}-{}", payload["messageId"].as_str().unwrap_or("m")),
+                                "payload": payload, "webhookId": "LreFUt-Z3sSq0JufY9uWB"});
+                            let body = serde_json::to_vec(&event).unwrap();
+                            let now = time::OffsetDateTime::now_utc().unix_timestamp();
+                            let (stamp, signature) = agentpass_sms::sms_gate::webhook::sign(&key, &body, now);
+                            let _ = reqwest::Client::new().post(&url)
+                                .header("content-type", "application/json")
+                                .header("x-timestamp", stamp).header("x-signature", signature)
+                                .body(body).send().await;
+                        }
+                    });
+                }
+                reply(StatusCode::ACCEPTED, Value::Null)
+            });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(warp::serve(health.or(api)).incoming(listener).run());
+        tokio::spawn(
+            warp::serve(health.or(export).or(api))
+                .incoming(listener)
+                .run(),
+        );
         FakePhone { base, state }
     }
 
