@@ -341,3 +341,18 @@ async fn an_sms_whose_webhook_never_arrived_is_backfilled_through_the_inbox_expo
     assert_eq!(got["message"]["code"], "606060");
     assert!(phone.state.lock().unwrap().exports >= 1);
 }
+
+#[tokio::test]
+async fn a_phone_we_cannot_reach_is_up_while_its_own_pings_arrive() {
+    let phone = FakePhone::start().await;
+    phone.state.lock().unwrap().health = "fail".into();
+    let s = start_with(&phone, "100ms").await;
+    healthz_until(&s, |v| v["sms_gate"]["pixel-1"]["up"] == false).await;
+    let ping = json!({"deviceId": "d", "event": "system:ping", "id": "ping-event-0000000001",
+                      "payload": {"health": {"status": "pass"}}, "webhookId": "w"});
+    assert_eq!(deliver(&s, "pixel-1", KEY, &ping, now()).await, 200);
+    let up = healthz_until(&s, |v| v["sms_gate"]["pixel-1"]["up"] == true).await;
+    assert_eq!(up["sms_gate"]["pixel-1"]["health"], "pinged", "{up}");
+    // The other phone (same fake, no pings) is still down.
+    assert_eq!(up["sms_gate"]["solo"]["up"], false, "{up}");
+}

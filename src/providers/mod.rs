@@ -75,26 +75,29 @@ pub fn build(
         }
     };
     // Real SIMs beside either: each SMS Gate device posts to its own webhook, and is
-    // checked (reachable, credentials, webhook registered) once the service runs.
-    if !config.sms_gate.devices.is_empty() {
-        let (config, base) = (config.clone(), public_base_url.to_owned());
-        let statuses = providers.devices.clone();
-        let monitor: BackgroundJob = Box::new(move |service| {
-            Box::pin(async move {
-                crate::sms_gate::setup::check_and_warn(config.clone(), base).await;
-                crate::sms_gate::monitor::run(config, service, statuses).await;
-            })
-        });
-        providers.background.push(monitor);
-    }
+    // checked (reachable, credentials, webhook registered) once the service runs, then
+    // watched (health, pings, backfill).
+    let mut pings = crate::sms_gate::monitor::Pings::new();
     for device in &config.sms_gate.devices {
         let key = device
             .signing_key
             .as_ref()
             .map(|k| k.expose())
             .unwrap_or_default();
-        let webhook = SmsGateWebhook::new(&device.name, key, device.numbers.clone());
+        let ping = pings.entry(device.name.clone()).or_default().clone();
+        let webhook = SmsGateWebhook::new(&device.name, key, device.numbers.clone(), ping);
         providers.inbound.push(Arc::new(webhook));
+    }
+    if !config.sms_gate.devices.is_empty() {
+        let (config, base) = (config.clone(), public_base_url.to_owned());
+        let statuses = providers.devices.clone();
+        let monitor: BackgroundJob = Box::new(move |service| {
+            Box::pin(async move {
+                crate::sms_gate::setup::check_and_warn(config.clone(), base).await;
+                crate::sms_gate::monitor::run(config, service, statuses, pings).await;
+            })
+        });
+        providers.background.push(monitor);
     }
     Ok(providers)
 }

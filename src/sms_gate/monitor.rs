@@ -1,11 +1,13 @@
 //! Watching each SMS Gate phone while the service runs: every `sms_gate.poll_interval`
-//! its `/health` is read; a phone that does not answer (or reports `fail`) is down, and
-//! its numbers are not handed to new passports until it is back (their holders keep
-//! them). A phone that answers is asked to re-send the SMS of the last intervals whose
+//! its `/health` is read; a phone that does not answer (or reports `fail`), and has not
+//! sent a `system:ping` within three intervals either (a phone in cloud mode may not be
+//! reachable from here), is down, and its numbers are not handed to new passports until
+//! it is back (their holders keep them). A phone that answers is asked to re-send the SMS of the last intervals whose
 //! webhook never arrived (the app's inbox export); they come in through the webhook
 //! like any other, so duplicates are dropped there.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -17,8 +19,11 @@ use crate::config::{Config, SmsGateDevice};
 /// Each device's state, by name: `Ok(health status)` or why it is down.
 pub type Statuses = Arc<RwLock<BTreeMap<String, Result<String, String>>>>;
 
+/// Each device's last `system:ping` (Unix seconds, 0: none), by name.
+pub type Pings = HashMap<String, Arc<AtomicI64>>;
+
 /// Polls every device until the service stops (the task is aborted).
-pub async fn run(config: Config, service: Arc<Service>, statuses: Statuses) {
+pub async fn run(config: Config, service: Arc<Service>, statuses: Statuses, pings: Pings) {
     let interval = config.sms_gate.poll_interval;
     let unavailable = service.settings().unavailable.clone();
     let devices: Vec<(SmsGateDevice, DeviceClient)> = config
@@ -33,11 +38,18 @@ pub async fn run(config: Config, service: Arc<Service>, statuses: Statuses) {
     loop {
         let until = time::OffsetDateTime::now_utc();
         for (device, client) in &devices {
-            let state = match client.health().await {
+            let mut state = match client.health().await {
                 Ok(h) if h.status != "fail" => Ok(h.status),
                 Ok(h) => Err(format!("the phone reports health {}", h.status)),
                 Err(e) => Err(e.to_string()),
             };
+            let pinged = pings
+                .get(&device.name)
+                .map_or(0, |p| p.load(Ordering::Relaxed));
+            let recent = until.unix_timestamp() - pinged <= 3 * interval.as_secs().max(1) as i64;
+            if state.is_err() && pinged > 0 && recent {
+                state = Ok("pinged".into());
+            }
             mark(&unavailable, &statuses, device, state.clone());
             if state.is_ok() {
                 let (from, to) = (rfc3339(since), rfc3339(until));

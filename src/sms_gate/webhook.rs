@@ -65,19 +65,20 @@ struct Received {
 
 impl SmsGateWebhook {
     /// The webhook of device `name`, verified with `signing_key`; `numbers` by slot.
-    pub fn new(name: &str, signing_key: &str, numbers: Vec<String>) -> Self {
+    /// Each `system:ping` stores its time (Unix seconds) in `last_ping`.
+    pub fn new(
+        name: &str,
+        signing_key: &str,
+        numbers: Vec<String>,
+        last_ping: Arc<AtomicI64>,
+    ) -> Self {
         SmsGateWebhook {
             device: name.to_owned(),
             path: format!("sms-gate/{name}"),
             key: signing_key.to_owned(),
             numbers,
-            last_ping: Arc::new(AtomicI64::new(0)),
+            last_ping,
         }
-    }
-
-    /// Unix seconds of the device's last `system:ping`, if any arrived.
-    pub fn last_ping(&self) -> Option<i64> {
-        Some(self.last_ping.load(Ordering::Relaxed)).filter(|t| *t > 0)
     }
 
     fn verify(&self, request: &InboundRequest<'_>) -> Result<(), Rejected> {
