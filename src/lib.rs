@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod app;
+pub mod choice;
 pub mod cli;
 pub mod config;
 pub mod countries;

@@ -6,13 +6,13 @@
 //! waits for the durable write in a spawned task, never inside `handle`. A purchase runs
 //! in a task too, so other passports are answered while it is in flight.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
 
 use crate::clock::Millis;
-use crate::context::Context;
+use crate::context::{Context, Settings};
 use crate::delivery::Owner;
 use crate::number::{NumberActor, NumberArgs, NumberMsg};
 use crate::pool_state::{Assignment, Change, NumberInfo, PoolError, PoolState};
@@ -25,12 +25,11 @@ type Reply<T> = RpcReplyPort<Result<T, PoolError>>;
 
 /// Messages the pool handles.
 pub(crate) enum PoolMsg {
-    /// The passport's number, assigning (or buying) one if it has none: one that fits
-    /// `want` when given (buying searches for it; a number already held is kept).
+    /// The passport's number, assigning (or buying) one that fits `want` if it has none
+    /// (a number already held is kept).
     Assign {
         passport: String,
-        want: Option<SearchQuery>,
-        line: LineType,
+        want: Want,
         reply: Reply<Assignment>,
     },
     /// Put the passport's number into quarantine.
@@ -67,23 +66,39 @@ pub(crate) struct PoolArgs {
     pub configured: Vec<String>,
 }
 
+/// What a new number must be.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Want {
+    /// Where (`None`: anywhere, bought with the configured search).
+    pub search: Option<SearchQuery>,
+    /// Which line type.
+    pub line: LineType,
+}
+
+impl Want {
+    /// Whether `number` may be handed out for this want: it fits the search and the
+    /// line type, and its line is not down.
+    fn admits(&self, number: &str, settings: &Settings, down: &HashSet<String>) -> bool {
+        self.search.as_ref().is_none_or(|w| w.fits(number))
+            && self.line.admits(number, &settings.sim_numbers)
+            && !down.contains(number)
+    }
+}
+
+/// Reads a lock shared with other threads (a poisoned one still holds the last value).
+fn read<T>(lock: &std::sync::RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(|p| p.into_inner())
+}
+
 /// A passport waiting for a number to be bought.
 struct Pending {
     passport: String,
-    /// What the number must fit (`None`: any number, bought with the configured search).
-    want: Option<SearchQuery>,
-    /// The line type it must be (never `Mobile`: SIMs are not bought).
-    line: LineType,
+    /// What the number must be (never a `Mobile` line: SIMs are not bought).
+    want: Want,
     /// Every reply owed to the passport.
     replies: Vec<Reply<Assignment>>,
     /// Whether a purchase is under way for it.
     buying: bool,
-}
-
-impl Pending {
-    fn fits(&self, number: &str, sims: &std::collections::HashSet<String>) -> bool {
-        self.want.as_ref().is_none_or(|w| w.fits(number)) && self.line.admits(number, sims)
-    }
 }
 
 /// The actor (stateless; its state is [`Pool`]).
@@ -163,9 +178,8 @@ impl Actor for PoolActor {
             PoolMsg::Assign {
                 passport,
                 want,
-                line,
                 reply,
-            } => pool.assign(&myself, passport, want, line, reply),
+            } => pool.assign(&myself, passport, want, reply),
             PoolMsg::Release { passport, reply } => pool.release(&myself, passport, reply),
             PoolMsg::List(reply) => {
                 let _ = reply.send(pool.state.list());
@@ -215,18 +229,11 @@ impl Actor for PoolActor {
 }
 
 impl Pool {
-    /// The numbers whose line is down now (a copy: the lock is not held across work).
-    fn unavailable(&self) -> std::collections::HashSet<String> {
-        let down = self.ctx.settings.unavailable.read();
-        down.map(|d| d.clone()).unwrap_or_default()
-    }
-
     fn assign(
         &mut self,
         myself: &ActorRef<PoolMsg>,
         passport: String,
-        want: Option<SearchQuery>,
-        line: LineType,
+        want: Want,
         reply: Reply<Assignment>,
     ) {
         if let Err(e) = crate::pool_state::check_passport(&passport) {
@@ -234,11 +241,13 @@ impl Pool {
             return;
         }
         let now = self.ctx.clock.now_ms();
-        let (sims, down) = (&self.ctx.settings.sim_numbers, self.unavailable());
-        let fits = |n: &str| {
-            want.as_ref().is_none_or(|w| w.fits(n)) && line.admits(n, sims) && !down.contains(n)
-        };
-        match self.state.assign(&passport, now, fits) {
+        let settings = &self.ctx.settings;
+        let down = read(&settings.unavailable);
+        let assigned = self
+            .state
+            .assign(&passport, now, |n| want.admits(n, settings, &down));
+        drop(down);
+        match assigned {
             Some((assignment, None)) => {
                 let _ = reply.send(Ok(assignment));
             }
@@ -251,8 +260,8 @@ impl Pool {
                 self.commit(myself, assignment, record, reply);
             }
             // SIMs cannot be bought: none free is the answer.
-            None if line == LineType::Mobile => drop(reply.send(Err(PoolError::NoSimFree))),
-            None => self.enqueue(myself, passport, want, line, reply, now),
+            None if want.line == LineType::Mobile => drop(reply.send(Err(PoolError::NoSimFree))),
+            None => self.enqueue(myself, passport, want, reply, now),
         }
     }
 
@@ -320,8 +329,7 @@ impl Pool {
         &mut self,
         myself: &ActorRef<PoolMsg>,
         passport: String,
-        want: Option<SearchQuery>,
-        line: LineType,
+        want: Want,
         reply: Reply<Assignment>,
         now: Millis,
     ) {
@@ -332,7 +340,6 @@ impl Pool {
         self.pending.push_back(Pending {
             passport,
             want,
-            line,
             replies: vec![reply],
             buying: false,
         });
@@ -358,6 +365,7 @@ impl Pool {
             self.purchases.push_back(now);
             let query = p
                 .want
+                .search
                 .clone()
                 .unwrap_or_else(|| self.ctx.settings.search.clone());
             let (provider, passport, myself) =
@@ -446,11 +454,13 @@ impl Pool {
             waiting.push_front(p);
         }
         for mut p in waiting {
-            let (sims, down) = (&self.ctx.settings.sim_numbers, self.unavailable());
-            let Some((assignment, record)) = self
+            let settings = &self.ctx.settings;
+            let down = read(&settings.unavailable);
+            let assigned = self
                 .state
-                .assign(&p.passport, now, |n| p.fits(n, sims) && !down.contains(n))
-            else {
+                .assign(&p.passport, now, |n| p.want.admits(n, settings, &down));
+            drop(down);
+            let Some((assignment, record)) = assigned else {
                 self.pending.push_back(p);
                 continue;
             };

@@ -16,7 +16,7 @@ use crate::clock::Clock;
 use crate::context::{Context, Settings};
 use crate::delivery::{AckError, Delivered, Viewer, WaitError, WaitRequest};
 use crate::number::NumberMsg;
-use crate::pool::{owner_of, PoolActor, PoolArgs, PoolMsg};
+use crate::pool::{owner_of, PoolActor, PoolArgs, PoolMsg, Want};
 use crate::pool_state::{Assignment, NumberInfo, PoolError};
 use crate::provider::{LineType, NumberProvider, SearchQuery};
 use crate::record::{Filter, InboundSms, NumberRecord, SmsRecord};
@@ -173,10 +173,10 @@ impl Service {
         line: LineType,
     ) -> Result<Assignment, PoolError> {
         let passport = passport.to_owned();
+        let want = Want { search: want, line };
         self.pool_call(|reply| PoolMsg::Assign {
             passport,
             want,
-            line,
             reply,
         })
         .await?

@@ -12,7 +12,7 @@ use super::error::ApiError;
 use super::models::*;
 use super::{decode_param, json_body, number_param, with_state, AppState};
 use crate::access::AccessError;
-use crate::countries::ChoiceError;
+use crate::choice::ChoiceError;
 
 type Resp = Result<warp::reply::Response, Rejection>;
 
@@ -104,12 +104,12 @@ fn history_error(store: &dyn Store, e: HistoryError) -> ApiError {
 async fn assign(passport: String, scope: Scope, body: AssignBody, state: Arc<AppState>) -> Resp {
     let passport = decode_param(&passport)?;
     scope.require(&passport)?;
-    let place = crate::countries::Place {
+    let place = crate::choice::Place {
         country: body.country.as_deref(),
         area_code: body.area_code.as_deref(),
         line_type: body.line_type.as_deref(),
     };
-    let chosen = crate::countries::assign(&state.service, &passport, place)
+    let chosen = crate::choice::assign(&state.service, &passport, place)
         .await
         .map_err(|e| match e {
             ChoiceError::Request(msg) => ApiError::bad_request(msg),

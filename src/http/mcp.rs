@@ -60,14 +60,9 @@ pub fn service(state: &AppState, shutdown: CancellationToken) -> McpService {
 /// of the public base URL.
 fn allowed_hosts(public_base_url: &str) -> Vec<String> {
     let mut hosts = vec!["localhost".to_owned(), "127.0.0.1".into(), "::1".into()];
-    let authority = public_base_url
-        .split_once("://")
-        .map_or(public_base_url, |(_, rest)| rest)
-        .split('/')
-        .next()
-        .unwrap_or_default();
-    if !authority.is_empty() {
-        hosts.push(authority.to_owned());
+    let uri = public_base_url.trim().parse::<warp::http::Uri>();
+    if let Some(authority) = uri.ok().as_ref().and_then(|u| u.authority()) {
+        hosts.push(authority.as_str().to_owned());
     }
     hosts
 }

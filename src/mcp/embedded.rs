@@ -57,12 +57,12 @@ impl Embedded {
 impl Backend for Embedded {
     async fn assign(&self, passport: &str, place: Where) -> Result<Assigned, String> {
         self.scope.check(passport).map_err(|e| e.to_string())?;
-        let place = crate::countries::Place {
+        let place = crate::choice::Place {
             country: place.country.as_deref(),
             area_code: place.area_code.as_deref(),
             line_type: place.line_type.as_deref(),
         };
-        let chosen = crate::countries::assign(&self.service, passport, place)
+        let chosen = crate::choice::assign(&self.service, passport, place)
             .await
             .map_err(|e| e.to_string())?;
         Ok(Assigned {

@@ -93,10 +93,7 @@ impl SmsGateWebhook {
             .headers
             .get("x-signature")
             .ok_or_else(|| bad("missing X-Signature"))?;
-        let mut mac = Hmac::<Sha256>::new_from_slice(self.key.as_bytes()).expect("any key length");
-        mac.update(request.body);
-        mac.update(stamp.as_bytes());
-        let expected = hex(&mac.finalize().into_bytes());
+        let expected = signature_of(&self.key, request.body, stamp);
         let given = signature.trim().to_ascii_lowercase();
         if !bool::from(expected.as_bytes().ct_eq(given.as_bytes())) {
             return Err(bad("X-Signature does not match the body and X-Timestamp"));
@@ -215,16 +212,20 @@ fn now_secs() -> i64 {
     now.map_or(0, |d| d.as_secs() as i64)
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The headers SMS Gate sends with `body` signed by `key` at Unix second `at`: what the
-/// app computes, for tests and the `sms-gate` CLI's own deliveries.
-pub fn sign(key: &str, body: &[u8], at: i64) -> (String, String) {
-    let stamp = at.to_string();
+/// What the app puts in `X-Signature`: lowercase hex HMAC-SHA256 of the body followed
+/// by the `X-Timestamp` text.
+fn signature_of(key: &str, body: &[u8], stamp: &str) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("any key length");
     mac.update(body);
     mac.update(stamp.as_bytes());
-    (stamp, hex(&mac.finalize().into_bytes()))
+    let digest = mac.finalize().into_bytes();
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The `X-Timestamp` and `X-Signature` SMS Gate sends with `body` signed by `key` at
+/// Unix second `at` (for tests and fakes that speak as the app).
+pub fn sign(key: &str, body: &[u8], at: i64) -> (String, String) {
+    let stamp = at.to_string();
+    let signature = signature_of(key, body, &stamp);
+    (stamp, signature)
 }
